@@ -1,0 +1,99 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { runCli } from '../src/cli';
+
+const run = async (argv: string[]): Promise<{ code: number; out: string; err: string }> => {
+  let out = '';
+  let err = '';
+  const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t) });
+  return { code, out, err };
+};
+const INSTANCE = '8a9b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d';
+
+describe('cases-access policy', () => {
+  it('--json prints the nine onboarding actions with the service-linked role in the given account', async () => {
+    const { code, out, err } = await run(['policy', 'onboard', '--account', '111122223333', '--json']);
+    expect([code, err]).toEqual([0, '']);
+    const plan = JSON.parse(out);
+    expect(Object.keys(plan)).toEqual(['task', 'option', 'policyName', 'document', 'managedPolicyArns', 'sha256']);
+    expect(plan).toMatchObject({ task: 'onboard', option: 'minimal', managedPolicyArns: [] });
+    const actions = plan.document.Statement.flatMap((s: { Action: string | string[] }) => s.Action);
+    expect(actions).toHaveLength(9);
+    expect(actions).toContain('profile:SearchProfiles');
+    const iam = plan.document.Statement.find((s: { Sid: string }) => s.Sid === 'AttachAnyPolicyToAmazonConnectRole');
+    expect(iam.Resource).toBe(
+      'arn:aws:iam::111122223333:role/aws-service-role/connect.amazonaws.com/AWSServiceRoleForAmazonConnect*',
+    );
+  });
+
+  it('--managed prints the Option 2 plan', async () => {
+    const { out } = await run(['policy', 'onboard', '--managed', '--json']);
+    const plan = JSON.parse(out);
+    expect(plan.option).toBe('managed');
+    expect(plan.managedPolicyArns).toEqual(['arn:aws:iam::aws:policy/AmazonConnect_FullAccess']);
+  });
+
+  it('without --account keeps the documented wildcard', async () => {
+    const { out } = await run(['policy', 'onboard', '--json']);
+    expect(out).toContain('arn:aws:iam::*:role/aws-service-role/connect.amazonaws.com/AWSServiceRoleForAmazonConnect*');
+  });
+
+  it('--instance with --region narrows to the instance', async () => {
+    const { out } = await run(['policy', 'view', '--account', '111122223333', '--instance', INSTANCE, '--region', 'eu-west-2', '--json']);
+    expect(out).toContain(`"Resource":"arn:aws:connect:eu-west-2:111122223333:instance/${INSTANCE}"`);
+  });
+
+  it('plain output is pasteable JSON plus the managed policies and the hash', async () => {
+    const { code, out } = await run(['policy', 'view', '--managed']);
+    expect(code).toBe(0);
+    const json = out
+      .split('\n')
+      .filter((l) => !l.startsWith('#'))
+      .join('\n');
+    expect(JSON.parse(json).Statement[0].Sid).toBe('CasesGetDomain');
+    expect(out).toContain('arn:aws:iam::aws:policy/AmazonConnectReadOnlyAccess');
+    expect(out).toMatch(/SHA-256 of the canonical policy text: [0-9a-f]{64}/);
+  });
+
+  it.each([
+    [['policy', 'delete'], /unknown task "delete"/],
+    [['policy'], /needs a task/],
+    [['policy', 'view', '--bogus'], /unknown option '--bogus'/],
+    [['policy', 'view', '--account', '12345'], /not a 12-digit AWS account ID/],
+    [['policy', 'view', '--instance', 'not-a-uuid', '--region', 'us-east-1'], /not an Amazon Connect instance ID/],
+    [['policy', 'view', '--instance', INSTANCE], /needs --region/],
+    [['policy', 'view', '--region', 'us-east-1'], /only used with --instance/],
+    [['policy', 'view', 'extra'], /unexpected argument "extra"/],
+    [['frobnicate'], /unknown command "frobnicate"/],
+  ])('%j exits 2 with one line on stderr', async (argv, message) => {
+    const { code, out, err } = await run(argv);
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toMatch(message);
+    expect(err.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('--help explains the options', async () => {
+    const { code, out } = await run(['--help']);
+    expect(code).toBe(0);
+    for (const word of ['--managed', '--account', '--instance', '--region', '--json']) expect(out).toContain(word);
+  });
+});
+
+describe('the built bin', () => {
+  const exec = promisify(execFile);
+  const bin = join(__dirname, '../dist/cli.js');
+
+  it('prints the plan and exits 0', async () => {
+    const { stdout } = await exec(process.execPath, [bin, 'policy', 'view', '--json']);
+    expect(JSON.parse(stdout).policyName).toBe('cases-access-view');
+  });
+
+  it('exits 2 on bad input', async () => {
+    await expect(exec(process.execPath, [bin, 'policy', 'view', '--account', 'x'])).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('not a 12-digit'),
+    });
+  });
+});
