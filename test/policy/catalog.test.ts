@@ -52,7 +52,7 @@ describe('verbatim documents equal the AWS page (latest revision)', () => {
     );
   });
   it('every action the page lists as a bullet appears in the matching Option 1 document', () => {
-    const page = readFileSync(join(__dirname, '../../../shared/reference/000_2b56623e0d518e2c.txt'), 'utf8');
+    const page = readFileSync(join(__dirname, '../fixtures/aws-doc-page-latest.txt'), 'utf8');
     const [viewPart, onboardPart] = page.split('Onboard to Cases\n');
     const bullets = (text: string | undefined): string[] =>
       [...(text ?? '').split('Following is a sample')[0]!.matchAll(/^-\n([a-z]+:[A-Za-z]+)$/gm)].map((m) => m[1]!).sort();
