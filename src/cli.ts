@@ -1,6 +1,16 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { CATALOG, DOC_REVISION, generatePlan, prettyJson, TASKS, PlanRequestError, ACCOUNT_ID, INSTANCE_ID, REGION } from './policy';
+import {
+  CATALOG,
+  DOC_REVISION,
+  generatePlan,
+  prettyJson,
+  TASKS,
+  PlanRequestError,
+  ACCOUNT_ID,
+  INSTANCE_ID,
+  REGION,
+} from './policy';
 import type { PlanRequest, PolicyPlan, Task } from './policy';
 
 /** Offline entry point: prints the policy for a task without Slack or AWS. */
@@ -58,12 +68,15 @@ function parsePolicyArgs(args: string[]): { request: PlanRequest; json: boolean 
       },
     });
   } catch (error) {
-    throw new UsageError(((error as Error).message.split('. ')[0] ?? 'bad arguments').replace(/^Unknown/, 'unknown'));
+    throw new UsageError(
+      ((error as Error).message.split('. ')[0] ?? 'bad arguments').replace(/^Unknown/, 'unknown'),
+    );
   }
   const { values, positionals } = parsed;
   const [task, ...extra] = positionals;
   if (task === undefined) throw new UsageError('policy needs a task: view or onboard');
-  if (!(TASKS as readonly string[]).includes(task)) throw new UsageError(`unknown task "${task}": use view or onboard`);
+  if (!(TASKS as readonly string[]).includes(task))
+    throw new UsageError(`unknown task "${task}": use view or onboard`);
   if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
   if (values.account !== undefined && !ACCOUNT_ID.test(values.account))
     throw new UsageError(`--account "${values.account}" is not a 12-digit AWS account ID`);
@@ -79,13 +92,18 @@ function parsePolicyArgs(args: string[]): { request: PlanRequest; json: boolean 
     task: task as Task,
     option: values.managed ? 'managed' : 'minimal',
     accountId: values.account,
-    instance: values.instance !== undefined ? { instanceId: values.instance, region: values.region as string } : undefined,
+    instance:
+      values.instance !== undefined
+        ? { instanceId: values.instance, region: values.region as string }
+        : undefined,
   };
   return { request, json: values.json === true };
 }
 
 export function formatPlanForPeople(plan: PolicyPlan): string {
-  const managed = plan.managedPolicyArns.length ? plan.managedPolicyArns.map((a) => `#   ${a}`).join('\n') : '#   none';
+  const managed = plan.managedPolicyArns.length
+    ? plan.managedPolicyArns.map((a) => `#   ${a}`).join('\n')
+    : '#   none';
   return [
     `# ${CATALOG[plan.task][plan.option].title}`,
     `# Inline policy "${plan.policyName}" (IAM console: role → Add permissions → Create inline policy → JSON):`,

@@ -16,12 +16,21 @@ describe('cases-access policy', () => {
     const { code, out, err } = await run(['policy', 'onboard', '--account', '111122223333', '--json']);
     expect([code, err]).toEqual([0, '']);
     const plan = JSON.parse(out);
-    expect(Object.keys(plan)).toEqual(['task', 'option', 'policyName', 'document', 'managedPolicyArns', 'sha256']);
+    expect(Object.keys(plan)).toEqual([
+      'task',
+      'option',
+      'policyName',
+      'document',
+      'managedPolicyArns',
+      'sha256',
+    ]);
     expect(plan).toMatchObject({ task: 'onboard', option: 'minimal', managedPolicyArns: [] });
     const actions = plan.document.Statement.flatMap((s: { Action: string | string[] }) => s.Action);
     expect(actions).toHaveLength(9);
     expect(actions).toContain('profile:SearchProfiles');
-    const iam = plan.document.Statement.find((s: { Sid: string }) => s.Sid === 'AttachAnyPolicyToAmazonConnectRole');
+    const iam = plan.document.Statement.find(
+      (s: { Sid: string }) => s.Sid === 'AttachAnyPolicyToAmazonConnectRole',
+    );
     expect(iam.Resource).toBe(
       'arn:aws:iam::111122223333:role/aws-service-role/connect.amazonaws.com/AWSServiceRoleForAmazonConnect*',
     );
@@ -36,11 +45,23 @@ describe('cases-access policy', () => {
 
   it('without --account keeps the documented wildcard', async () => {
     const { out } = await run(['policy', 'onboard', '--json']);
-    expect(out).toContain('arn:aws:iam::*:role/aws-service-role/connect.amazonaws.com/AWSServiceRoleForAmazonConnect*');
+    expect(out).toContain(
+      'arn:aws:iam::*:role/aws-service-role/connect.amazonaws.com/AWSServiceRoleForAmazonConnect*',
+    );
   });
 
   it('--instance with --region narrows to the instance', async () => {
-    const { out } = await run(['policy', 'view', '--account', '111122223333', '--instance', INSTANCE, '--region', 'eu-west-2', '--json']);
+    const { out } = await run([
+      'policy',
+      'view',
+      '--account',
+      '111122223333',
+      '--instance',
+      INSTANCE,
+      '--region',
+      'eu-west-2',
+      '--json',
+    ]);
     expect(out).toContain(`"Resource":"arn:aws:connect:eu-west-2:111122223333:instance/${INSTANCE}"`);
   });
 
@@ -61,7 +82,10 @@ describe('cases-access policy', () => {
     [['policy'], /needs a task/],
     [['policy', 'view', '--bogus'], /unknown option '--bogus'/],
     [['policy', 'view', '--account', '12345'], /not a 12-digit AWS account ID/],
-    [['policy', 'view', '--instance', 'not-a-uuid', '--region', 'us-east-1'], /not an Amazon Connect instance ID/],
+    [
+      ['policy', 'view', '--instance', 'not-a-uuid', '--region', 'us-east-1'],
+      /not an Amazon Connect instance ID/,
+    ],
     [['policy', 'view', '--instance', INSTANCE], /needs --region/],
     [['policy', 'view', '--region', 'us-east-1'], /only used with --instance/],
     [['policy', 'view', 'extra'], /unexpected argument "extra"/],
@@ -77,7 +101,8 @@ describe('cases-access policy', () => {
   it('--help explains the options', async () => {
     const { code, out } = await run(['--help']);
     expect(code).toBe(0);
-    for (const word of ['--managed', '--account', '--instance', '--region', '--json']) expect(out).toContain(word);
+    for (const word of ['--managed', '--account', '--instance', '--region', '--json'])
+      expect(out).toContain(word);
   });
 });
 

@@ -5,8 +5,7 @@ import type { PolicyOption, PolicyStatement, Task } from './types';
  * Amazon Connect Cases", transcribed statement by statement. Nothing else may ever be written to IAM.
  */
 export const DOC_REVISION = {
-  source:
-    'https://docs.aws.amazon.com/connect/latest/adminguide/required-permissions-iam-cases.html',
+  source: 'https://docs.aws.amazon.com/connect/latest/adminguide/required-permissions-iam-cases.html',
   latest: '000_2b56623e0d518e2c',
   earlier: '001_d91da884c19791e1',
   note: 'The latest revision adds profile:SearchProfiles to onboarding (CreateCase calls SearchProfiles); the earlier one lacked it.',

@@ -37,7 +37,12 @@ function narrow(statement: PolicyStatement, scope: NarrowingScope): PolicyStatem
           Action: ['connect:CreateIntegrationAssociation'],
           Resource: [instanceArn, `${instanceArn}/integration-association/*`],
         },
-        { Sid: 'DescribeConnectInstance', Effect: 'Allow', Action: ['connect:DescribeInstance'], Resource: instanceArn },
+        {
+          Sid: 'DescribeConnectInstance',
+          Effect: 'Allow',
+          Action: ['connect:DescribeInstance'],
+          Resource: instanceArn,
+        },
       ];
     case 'AttachAnyPolicyToAmazonConnectRole': {
       if (!accountId && partition === 'aws') return [statement];
@@ -54,16 +59,21 @@ function narrow(statement: PolicyStatement, scope: NarrowingScope): PolicyStatem
 
 function checkRequest(request: PlanRequest): void {
   if (!CATALOG[request.task]) throw new PlanRequestError(`unknown task "${String(request.task)}"`);
-  if (!CATALOG[request.task][request.option]) throw new PlanRequestError(`unknown option "${String(request.option)}"`);
+  if (!CATALOG[request.task][request.option])
+    throw new PlanRequestError(`unknown option "${String(request.option)}"`);
   if (request.accountId !== undefined && !ACCOUNT_ID.test(request.accountId))
     throw new PlanRequestError(`account "${request.accountId}" is not 12 digits`);
   if (request.partition !== undefined && !PARTITION.test(request.partition))
     throw new PlanRequestError(`partition "${request.partition}" is not an AWS partition`);
   if (request.instance) {
     if (!INSTANCE_ID.test(request.instance.instanceId))
-      throw new PlanRequestError(`instance "${request.instance.instanceId}" is not an Amazon Connect instance ID (a UUID)`);
+      throw new PlanRequestError(
+        `instance "${request.instance.instanceId}" is not an Amazon Connect instance ID (a UUID)`,
+      );
     if (!REGION.test(request.instance.region))
-      throw new PlanRequestError(`region "${request.instance.region}" is not an AWS region such as us-east-1`);
+      throw new PlanRequestError(
+        `region "${request.instance.region}" is not an AWS region such as us-east-1`,
+      );
   }
 }
 

@@ -64,7 +64,9 @@ export async function validatePlan(plan: PolicyPlan): Promise<void> {
           details.resourceTypes.map(async (t) => (await iamResourceTypeDetails(service, t.name)).arn),
         );
         if (!formats.some((f) => arnFormatRegex(f).test(resource)))
-          problems.push(`${statement.Sid}: ${resource} is not a resource of ${action} (${formats.join(', ')})`);
+          problems.push(
+            `${statement.Sid}: ${resource} is not a resource of ${action} (${formats.join(', ')})`,
+          );
       }
     }
   }
@@ -72,9 +74,11 @@ export async function validatePlan(plan: PolicyPlan): Promise<void> {
   const size = inlinePolicySize(plan.documentText);
   if (size > INLINE_POLICY_SIZE_LIMIT)
     problems.push(`inline policy is ${size} characters; IAM allows ${INLINE_POLICY_SIZE_LIMIT} per role`);
-  if (plan.documentText !== canonicalJson(plan.document)) problems.push('document text is not the canonical document');
+  if (plan.documentText !== canonicalJson(plan.document))
+    problems.push('document text is not the canonical document');
   if (plan.sha256 !== sha256Hex(plan.documentText)) problems.push('sha256 does not match the document text');
   for (const arn of plan.managedPolicyArns)
-    if (!ALLOWED_MANAGED_POLICY_ARNS.includes(arn)) problems.push(`managed policy ${arn} is not in the catalog`);
+    if (!ALLOWED_MANAGED_POLICY_ARNS.includes(arn))
+      problems.push(`managed policy ${arn} is not in the catalog`);
   if (problems.length > 0) throw new PlanValidationError(problems);
 }

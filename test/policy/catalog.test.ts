@@ -14,7 +14,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const INSTANCE = '8a9b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d';
-const iamStatement = samples.onboardMinimal.Statement.find((s) => s.Sid === 'AttachAnyPolicyToAmazonConnectRole');
+const iamStatement = samples.onboardMinimal.Statement.find(
+  (s) => s.Sid === 'AttachAnyPolicyToAmazonConnectRole',
+);
 
 const actionsOf = (statements: PolicyStatement[]): string[] =>
   statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).sort();
@@ -27,7 +29,9 @@ describe('verbatim documents equal the AWS page (latest revision)', () => {
     expect(buildDocument({ task: 'view', option: 'managed', verbatim: true })).toEqual(samples.viewManaged);
   });
   it('onboard, Option 1', () => {
-    expect(buildDocument({ task: 'onboard', option: 'minimal', verbatim: true })).toEqual(samples.onboardMinimal);
+    expect(buildDocument({ task: 'onboard', option: 'minimal', verbatim: true })).toEqual(
+      samples.onboardMinimal,
+    );
   });
   it('onboard, Option 2: the sample plus the iam:PutRolePolicy statement the page requires beside AmazonConnect_FullAccess', () => {
     expect(buildDocument({ task: 'onboard', option: 'managed', verbatim: true })).toEqual({
@@ -55,9 +59,15 @@ describe('verbatim documents equal the AWS page (latest revision)', () => {
     const page = readFileSync(join(__dirname, '../fixtures/aws-doc-page-latest.txt'), 'utf8');
     const [viewPart, onboardPart] = page.split('Onboard to Cases\n');
     const bullets = (text: string | undefined): string[] =>
-      [...(text ?? '').split('Following is a sample')[0]!.matchAll(/^-\n([a-z]+:[A-Za-z]+)$/gm)].map((m) => m[1]!).sort();
-    expect(actionsOf(buildDocument({ task: 'view', option: 'minimal' }).Statement)).toEqual(bullets(viewPart));
-    expect(actionsOf(buildDocument({ task: 'onboard', option: 'minimal' }).Statement)).toEqual(bullets(onboardPart));
+      [...(text ?? '').split('Following is a sample')[0]!.matchAll(/^-\n([a-z]+:[A-Za-z]+)$/gm)]
+        .map((m) => m[1]!)
+        .sort();
+    expect(actionsOf(buildDocument({ task: 'view', option: 'minimal' }).Statement)).toEqual(
+      bullets(viewPart),
+    );
+    expect(actionsOf(buildDocument({ task: 'onboard', option: 'minimal' }).Statement)).toEqual(
+      bullets(onboardPart),
+    );
   });
 });
 
@@ -107,13 +117,22 @@ describe('generated plans', () => {
       Resource: instanceArn,
     });
     // Never narrowed: wildcard-only actions and cases:GetDomain (the page requires "*").
-    for (const sid of ['AllowsViewingConnectConsole', 'CasesGetDomain', 'CasesCreateDomain', 'ProfileSearchProfiles'])
+    for (const sid of [
+      'AllowsViewingConnectConsole',
+      'CasesGetDomain',
+      'CasesCreateDomain',
+      'ProfileSearchProfiles',
+    ])
       expect(bySid[sid]!.Resource).toBe('*');
-    expect(actionsOf(plan.document.Statement)).toEqual(actionsOf(samples.onboardMinimal.Statement as PolicyStatement[]));
+    expect(actionsOf(plan.document.Statement)).toEqual(
+      actionsOf(samples.onboardMinimal.Statement as PolicyStatement[]),
+    );
   });
 
   it('Option 2 attaches exactly the documented AWS managed policy', async () => {
-    expect((await generatePlan({ task: 'view', option: 'managed' })).managedPolicyArns).toEqual([MANAGED_POLICY.readOnly]);
+    expect((await generatePlan({ task: 'view', option: 'managed' })).managedPolicyArns).toEqual([
+      MANAGED_POLICY.readOnly,
+    ]);
     expect((await generatePlan({ task: 'onboard', option: 'managed' })).managedPolicyArns).toEqual([
       MANAGED_POLICY.fullAccess,
     ]);
@@ -132,9 +151,15 @@ describe('generated plans', () => {
   });
 
   it('refuse malformed requests', async () => {
-    await expect(generatePlan({ task: 'view', option: 'minimal', accountId: '1234' })).rejects.toThrow(PlanRequestError);
+    await expect(generatePlan({ task: 'view', option: 'minimal', accountId: '1234' })).rejects.toThrow(
+      PlanRequestError,
+    );
     await expect(
-      generatePlan({ task: 'view', option: 'minimal', instance: { instanceId: 'nope', region: 'us-east-1' } }),
+      generatePlan({
+        task: 'view',
+        option: 'minimal',
+        instance: { instanceId: 'nope', region: 'us-east-1' },
+      }),
     ).rejects.toThrow(/UUID/);
     await expect(
       generatePlan({ task: 'view', option: 'minimal', instance: { instanceId: INSTANCE, region: 'mars' } }),
@@ -143,7 +168,10 @@ describe('generated plans', () => {
 });
 
 describe('validation fails loudly on catalog defects', () => {
-  async function planWith(statements: PolicyStatement[], extra: Partial<PolicyPlan> = {}): Promise<PolicyPlan> {
+  async function planWith(
+    statements: PolicyStatement[],
+    extra: Partial<PolicyPlan> = {},
+  ): Promise<PolicyPlan> {
     const base = await generatePlan({ task: 'view', option: 'minimal' });
     const document = { ...base.document, Statement: statements };
     const documentText = canonicalJson(document);
@@ -159,13 +187,28 @@ describe('validation fails loudly on catalog defects', () => {
 
   it.each<[string, PolicyStatement[], RegExp]>([
     ['an unknown action', [stmt({ Action: ['cases:GetDomians'] })], /not an IAM action/],
-    ['a wildcard-only action narrowed', [stmt({ Action: ['connect:ListInstances'], Resource: 'arn:aws:connect:us-east-1:111122223333:instance/x' })], /only Resource "\*"/],
-    ['a resource of the wrong type', [stmt({ Action: ['iam:PutRolePolicy'], Resource: 'arn:aws:s3:::bucket' })], /not a resource of iam:PutRolePolicy/],
+    [
+      'a wildcard-only action narrowed',
+      [
+        stmt({
+          Action: ['connect:ListInstances'],
+          Resource: 'arn:aws:connect:us-east-1:111122223333:instance/x',
+        }),
+      ],
+      /only Resource "\*"/,
+    ],
+    [
+      'a resource of the wrong type',
+      [stmt({ Action: ['iam:PutRolePolicy'], Resource: 'arn:aws:s3:::bucket' })],
+      /not a resource of iam:PutRolePolicy/,
+    ],
     ['duplicate Sids', [stmt({}), stmt({})], /used twice/],
     ['a non-alphanumeric Sid', [stmt({ Sid: 'has-dash' })], /not alphanumeric/],
     [
       'an oversize document',
-      Array.from({ length: 200 }, (_, i) => stmt({ Sid: `S${i}`, Action: ['cases:GetDomain', 'cases:CreateDomain'] })),
+      Array.from({ length: 200 }, (_, i) =>
+        stmt({ Sid: `S${i}`, Action: ['cases:GetDomain', 'cases:CreateDomain'] }),
+      ),
       /IAM allows 10240/,
     ],
   ])('%s', async (_label, statements, message) => {
@@ -175,15 +218,17 @@ describe('validation fails loudly on catalog defects', () => {
   });
 
   it('a managed policy outside the catalog', async () => {
-    const plan = await planWith([stmt({})], { managedPolicyArns: ['arn:aws:iam::aws:policy/AdministratorAccess'] });
+    const plan = await planWith([stmt({})], {
+      managedPolicyArns: ['arn:aws:iam::aws:policy/AdministratorAccess'],
+    });
     await expect(validatePlan(plan)).rejects.toThrow(/not in the catalog/);
   });
 
   it('a document text that is not the document', async () => {
     const plan = await planWith([stmt({})]);
-    await expect(validatePlan({ ...plan, documentText: plan.documentText.replace('GetDomain', 'DeleteDomain') })).rejects.toThrow(
-      /not the canonical document/,
-    );
+    await expect(
+      validatePlan({ ...plan, documentText: plan.documentText.replace('GetDomain', 'DeleteDomain') }),
+    ).rejects.toThrow(/not the canonical document/);
     await expect(validatePlan({ ...plan, sha256: '0'.repeat(64) })).rejects.toThrow(/sha256/);
   });
 
@@ -191,7 +236,12 @@ describe('validation fails loudly on catalog defects', () => {
     for (const task of ['view', 'onboard'] as const)
       for (const option of ['minimal', 'managed'] as const)
         await expect(
-          generatePlan({ task, option, accountId: '111122223333', instance: { instanceId: INSTANCE, region: 'us-east-1' } }),
+          generatePlan({
+            task,
+            option,
+            accountId: '111122223333',
+            instance: { instanceId: INSTANCE, region: 'us-east-1' },
+          }),
         ).resolves.toBeDefined();
   });
 });

@@ -47,7 +47,10 @@ const actionsOf = (statements: PolicyStatement[]): string[] =>
 
 const scopes = [
   { label: 'account-narrowed', request: { accountId: ACCOUNT } },
-  { label: 'instance-narrowed', request: { accountId: ACCOUNT, instance: { instanceId: INSTANCE, region: REGION } } },
+  {
+    label: 'instance-narrowed',
+    request: { accountId: ACCOUNT, instance: { instanceId: INSTANCE, region: REGION } },
+  },
 ];
 
 describe.each(scopes)('simulated IAM evaluation ($label)', ({ request }) => {
@@ -72,7 +75,10 @@ describe.each(scopes)('simulated IAM evaluation ($label)', ({ request }) => {
       ['cases:DeleteDomain', `arn:aws:cases:${REGION}:${ACCOUNT}:domain/d-1`],
       ['cases:CreateCase', `arn:aws:cases:${REGION}:${ACCOUNT}:domain/d-1`],
       ['iam:PutRolePolicy', `arn:aws:iam::${ACCOUNT}:role/AdminRole`],
-      ['iam:PutRolePolicy', 'arn:aws:iam::999999999999:role/aws-service-role/connect.amazonaws.com/AWSServiceRoleForAmazonConnect_x'],
+      [
+        'iam:PutRolePolicy',
+        'arn:aws:iam::999999999999:role/aws-service-role/connect.amazonaws.com/AWSServiceRoleForAmazonConnect_x',
+      ],
       ['iam:AttachRolePolicy', slrArn],
       ['iam:AttachRolePolicy', `arn:aws:iam::${ACCOUNT}:role/connect-admins`],
       ['iam:CreateRole', `arn:aws:iam::${ACCOUNT}:role/new`],
@@ -92,12 +98,21 @@ describe('instance narrowing in simulation', () => {
       accountId: ACCOUNT,
       instance: { instanceId: INSTANCE, region: REGION },
     });
-    for (const action of ['connect:DescribeInstance', 'connect:ListIntegrationAssociations', 'connect:CreateIntegrationAssociation']) {
+    for (const action of [
+      'connect:DescribeInstance',
+      'connect:ListIntegrationAssociations',
+      'connect:CreateIntegrationAssociation',
+    ]) {
       expect(await decide(plan, action, instanceArn(INSTANCE))).toBe('Allowed');
-      expect([action, await decide(plan, action, instanceArn(OTHER_INSTANCE))]).not.toEqual([action, 'Allowed']);
+      expect([action, await decide(plan, action, instanceArn(OTHER_INSTANCE))]).not.toEqual([
+        action,
+        'Allowed',
+      ]);
     }
     // cases:GetDomain stays on "*" as the page requires.
-    expect(await decide(plan, 'cases:GetDomain', `arn:aws:cases:eu-west-1:${ACCOUNT}:domain/other`)).toBe('Allowed');
+    expect(await decide(plan, 'cases:GetDomain', `arn:aws:cases:eu-west-1:${ACCOUNT}:domain/other`)).toBe(
+      'Allowed',
+    );
   });
 
   it('without narrowing the same instance actions are allowed anywhere (the doc sample)', async () => {

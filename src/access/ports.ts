@@ -1,0 +1,76 @@
+import type { AccessRequest, IamFailure, SlackMessageRef } from './types';
+
+/** What the workflow needs from the outside world, as interfaces: Slack and AWS stay in their adapters. */
+
+export interface IamCallResult {
+  awsRequestId?: string;
+}
+
+/** An AWS error the workflow reports as it is (code and message), never swallowed. */
+export class IamError extends Error {
+  override readonly name = 'IamError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly awsRequestId?: string,
+  ) {
+    super(message);
+  }
+  toFailure(): IamFailure {
+    return { code: this.code, message: this.message, awsRequestId: this.awsRequestId };
+  }
+}
+
+export interface IamGateway {
+  /** The role as IAM knows it, or undefined when it does not exist. */
+  getRole(roleName: string): Promise<{ arn: string; path: string } | undefined>;
+  putRolePolicy(roleName: string, policyName: string, documentText: string): Promise<IamCallResult>;
+  /** The stored document, decoded; undefined when the role has no such inline policy. */
+  getRolePolicy(roleName: string, policyName: string): Promise<string | undefined>;
+  attachRolePolicy(roleName: string, policyArn: string): Promise<IamCallResult>;
+  listAttachedRolePolicies(roleName: string): Promise<string[]>;
+}
+
+export interface CallerIdentity {
+  accountId: string;
+  /** e.g. arn:aws:sts::111122223333:assumed-role/cases-access-bot/i-0abc */
+  arn: string;
+}
+
+export interface IdentityProvider {
+  callerIdentity(): Promise<CallerIdentity>;
+}
+
+/** One step of a request's life, as the notifier shows it in the card's thread. */
+export type StepNotice =
+  | { kind: 'approved'; by: string }
+  | { kind: 'iam_call'; operation: string; target: string; awsRequestId?: string }
+  | { kind: 'verified'; policyName: string; sha256: string; managedPolicyArns: string[] }
+  | { kind: 'applied' }
+  | { kind: 'failed'; failure: IamFailure }
+  | { kind: 'denied'; by: string; reason: string };
+
+export interface Notifier {
+  postApprovalCard(request: AccessRequest): Promise<SlackMessageRef>;
+  /** Re-renders the card from the request's current state. */
+  updateCard(request: AccessRequest): Promise<void>;
+  postStep(request: AccessRequest, step: StepNotice): Promise<void>;
+  /** A direct message to the requester about the outcome. */
+  tellRequester(request: AccessRequest, step: StepNotice): Promise<void>;
+  cardLink(request: AccessRequest): Promise<string | undefined>;
+}
+
+export interface ApproverDirectory {
+  /** Looked up live at click time: a usergroup's members change. */
+  isApprover(userId: string): Promise<boolean>;
+}
+
+export interface Clock {
+  now(): Date;
+  sleep(ms: number): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => new Date(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};

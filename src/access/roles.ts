@@ -1,0 +1,85 @@
+import { ROLE_NAME, ROLE_PATH } from '../policy';
+import type { RoleRef } from './types';
+
+/** Role references and the rules about which roles the bot may touch. Pure. */
+
+const ROLE_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role(\/.*)?$/;
+
+export type RoleInput = { kind: 'arn'; role: RoleRef } | { kind: 'name'; name: string };
+
+export class RoleInputError extends Error {
+  override readonly name = 'RoleInputError';
+}
+
+/** A role ARN (`arn:aws:iam::<12 digits>:role/<path/name>`) or a bare role name. */
+export function parseRoleInput(text: string): RoleInput {
+  if (text.startsWith('arn:')) {
+    const match = ROLE_ARN.exec(text);
+    if (!match)
+      throw new RoleInputError(
+        `\`${text}\` is not an IAM role ARN. Use arn:aws:iam::<12-digit account>:role/<name> or a bare role name.`,
+      );
+    const rest = match[3] ?? '';
+    const slash = rest.lastIndexOf('/');
+    const path = rest.slice(0, slash + 1) || '/';
+    const name = rest.slice(slash + 1);
+    checkName(name);
+    if (path.length > 512 || !ROLE_PATH.test(path))
+      throw new RoleInputError(
+        `the role path \`${path}\` breaks IAM's rules (printable ASCII between slashes, at most 512 characters).`,
+      );
+    return { kind: 'arn', role: { arn: text, accountId: match[2]!, name, path } };
+  }
+  checkName(text);
+  return { kind: 'name', name: text };
+}
+
+function checkName(name: string): void {
+  if (!ROLE_NAME.test(name))
+    throw new RoleInputError(
+      `\`${name}\` is not a valid IAM role name: 1–64 characters of letters, digits and + = , . @ _ -.`,
+    );
+}
+
+export function roleRef(arn: string): RoleRef {
+  const parsed = parseRoleInput(arn);
+  if (parsed.kind !== 'arn') throw new RoleInputError(`\`${arn}\` is not a role ARN`);
+  return parsed.role;
+}
+
+/** `*` matches any run of characters; everything else is literal. */
+export function matchesPattern(arn: string, pattern: string): boolean {
+  const body = pattern
+    .split('*')
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${body}$`).test(arn);
+}
+
+export function isAllowed(arn: string, patterns: readonly string[]): boolean {
+  return patterns.some((p) => matchesPattern(arn, p));
+}
+
+/** The role the bot itself runs as, from its STS caller ARN (assumed-role or IAM role ARN). */
+export function callerRoleName(callerArn: string): string | undefined {
+  return (
+    /:assumed-role\/([^/]+)\//.exec(callerArn)?.[1] ??
+    /:role\/(?:.*\/)?([^/]+)$/.exec(callerArn)?.[1] ??
+    undefined
+  );
+}
+
+/** Refusals that hold whatever ALLOWED_ROLES says. Returns the reason, or undefined when the role may be used. */
+export function guardrailRefusal(
+  role: RoleRef,
+  caller: { accountId: string; arn: string },
+): string | undefined {
+  if (role.path.startsWith('/aws-service-role/'))
+    return `\`${role.arn}\` is a service-linked role; AWS manages its permissions and the bot never changes them.`;
+  if (
+    role.accountId === caller.accountId &&
+    role.name.toLowerCase() === callerRoleName(caller.arn)?.toLowerCase()
+  )
+    return `\`${role.arn}\` is the role the bot itself runs as; it never grants itself permissions.`;
+  return undefined;
+}

@@ -1,0 +1,171 @@
+import { z } from 'zod';
+
+/** Environment → typed, validated configuration. Every problem is reported at once, with how to fix it. */
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+export interface ApproverList {
+  userIds: string[];
+  usergroupIds: string[];
+}
+
+export interface Config {
+  slack: {
+    botToken: string;
+    /** Present: Socket Mode. Absent: HTTP mode. */
+    appToken?: string;
+    signingSecret?: string;
+    apiUrl?: string;
+  };
+  port: number;
+  approvalChannelId: string;
+  approvers: ApproverList;
+  allowedRolePatterns: string[];
+  databaseUrl: string;
+  logLevel: LogLevel;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(
+      `cases-access cannot start; fix the environment (or .env):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+  }
+}
+
+const list = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+const optional = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+const schema = z
+  .object({
+    SLACK_BOT_TOKEN: z
+      .string({
+        error: 'SLACK_BOT_TOKEN is required: the bot token (xoxb-…) from the app’s OAuth & Permissions page',
+      })
+      .regex(/^xoxb-/, 'SLACK_BOT_TOKEN must start with xoxb- (the bot token, not a user or app token)'),
+    SLACK_APP_TOKEN: z.preprocess(
+      optional,
+      z
+        .string()
+        .regex(
+          /^xapp-/,
+          'SLACK_APP_TOKEN must start with xapp- (an app-level token with connections:write), or be empty for HTTP mode',
+        )
+        .optional(),
+    ),
+    SLACK_SIGNING_SECRET: z.preprocess(optional, z.string().optional()),
+    SLACK_API_URL: z.preprocess(
+      optional,
+      z.url({ error: 'SLACK_API_URL must be a URL such as https://slack.com/api/' }).optional(),
+    ),
+    PORT: z.preprocess(
+      (v) => optional(v) ?? '3000',
+      z.coerce
+        .number({ error: 'PORT must be a number' })
+        .int('PORT must be a whole number')
+        .min(0, 'PORT must be 0–65535')
+        .max(65535, 'PORT must be 0–65535'),
+    ),
+    APPROVAL_CHANNEL_ID: z
+      .string({
+        error: 'APPROVAL_CHANNEL_ID is required: the channel ID (C… or G…) where approval cards are posted',
+      })
+      .regex(
+        /^[CG][A-Z0-9]{2,}$/,
+        'APPROVAL_CHANNEL_ID must be a channel ID such as C0123456789 (not a #name)',
+      ),
+    APPROVERS: z
+      .string({
+        error: 'APPROVERS is required: comma-separated Slack user IDs (U…, W…) and usergroup IDs (S…)',
+      })
+      .transform(list)
+      .pipe(
+        z
+          .array(
+            z
+              .string()
+              .regex(/^[UWS][A-Z0-9]{2,}$/, {
+                error: (i) =>
+                  `APPROVERS: "${String(i.input)}" is not a user ID (U…, W…) or usergroup ID (S…)`,
+              }),
+          )
+          .min(1, 'APPROVERS must list at least one user or usergroup ID'),
+      ),
+    ALLOWED_ROLES: z
+      .string({
+        error:
+          'ALLOWED_ROLES is required: comma-separated role ARN patterns, e.g. arn:aws:iam::123456789012:role/connect-*',
+      })
+      .transform(list)
+      .pipe(
+        z
+          .array(
+            z.string().regex(/^arn:aws[a-z-]*:iam::(\d{12}|\*):role\/\S+$/, {
+              error: (i) =>
+                `ALLOWED_ROLES: "${String(i.input)}" is not a role ARN pattern such as arn:aws:iam::123456789012:role/connect-*`,
+            }),
+          )
+          .min(1, 'ALLOWED_ROLES must list at least one role ARN pattern'),
+      ),
+    DATABASE_URL: z.preprocess(
+      (v) => optional(v) ?? 'sqlite:./data/cases-access.db',
+      z
+        .string()
+        .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'DATABASE_URL must be sqlite:<path> or postgres://…'),
+    ),
+    LOG_LEVEL: z.preprocess(
+      (v) => optional(v) ?? 'info',
+      z.enum(['debug', 'info', 'warn', 'error'], { error: 'LOG_LEVEL must be debug, info, warn or error' }),
+    ),
+  })
+  .superRefine((env, ctx) => {
+    if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLACK_SIGNING_SECRET'],
+        message:
+          'SLACK_SIGNING_SECRET is required in HTTP mode (Basic Information → Signing Secret); or set SLACK_APP_TOKEN for Socket Mode',
+      });
+  });
+
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => i.message));
+  const e = parsed.data;
+  if (e.DATABASE_URL.startsWith('postgres'))
+    throw new ConfigError(['DATABASE_URL: PostgreSQL is not supported yet; use sqlite:<path>']);
+  return {
+    slack: {
+      botToken: e.SLACK_BOT_TOKEN,
+      appToken: e.SLACK_APP_TOKEN,
+      signingSecret: e.SLACK_SIGNING_SECRET,
+      apiUrl: e.SLACK_API_URL,
+    },
+    port: e.PORT,
+    approvalChannelId: e.APPROVAL_CHANNEL_ID,
+    approvers: {
+      userIds: e.APPROVERS.filter((id) => !id.startsWith('S')),
+      usergroupIds: e.APPROVERS.filter((id) => id.startsWith('S')),
+    },
+    allowedRolePatterns: e.ALLOWED_ROLES,
+    databaseUrl: e.DATABASE_URL,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** Values that must never appear in a log line or a message. */
+export function secretsOf(config: Config, env: NodeJS.ProcessEnv): string[] {
+  return [
+    config.slack.botToken,
+    config.slack.appToken,
+    config.slack.signingSecret,
+    env.AWS_SECRET_ACCESS_KEY,
+    env.AWS_SESSION_TOKEN,
+  ].filter((s): s is string => typeof s === 'string' && s.length >= 8);
+}

@@ -1,0 +1,64 @@
+import type { webApi } from '@slack/bolt';
+import type { Notifier, StepNotice } from '../access/ports';
+import type { AccessRequest, SlackMessageRef } from '../access/types';
+import { approvalCard, cardText, stepText } from './blocks';
+
+/** The workflow's Notifier over Slack's Web API: the card, its thread, and direct messages to the requester. */
+export class SlackNotifier implements Notifier {
+  constructor(
+    private readonly client: webApi.WebClient,
+    private readonly approvalChannelId: string,
+  ) {}
+
+  async postApprovalCard(request: AccessRequest): Promise<SlackMessageRef> {
+    const out = await this.client.chat.postMessage({
+      channel: this.approvalChannelId,
+      text: cardText(request),
+      blocks: approvalCard(request),
+      unfurl_links: false,
+      unfurl_media: false,
+    });
+    if (!out.ts || !out.channel) throw new Error('chat.postMessage returned no ts');
+    return { channelId: out.channel, messageTs: out.ts };
+  }
+
+  async updateCard(request: AccessRequest): Promise<void> {
+    if (!request.card) return;
+    await this.client.chat.update({
+      channel: request.card.channelId,
+      ts: request.card.messageTs,
+      text: cardText(request),
+      blocks: approvalCard(request),
+    });
+  }
+
+  async postStep(request: AccessRequest, step: StepNotice): Promise<void> {
+    if (!request.card) return;
+    await this.client.chat.postMessage({
+      channel: request.card.channelId,
+      thread_ts: request.card.messageTs,
+      text: stepText(request, step),
+      unfurl_links: false,
+      unfurl_media: false,
+    });
+  }
+
+  async tellRequester(request: AccessRequest, step: StepNotice): Promise<void> {
+    const link = await this.cardLink(request).catch(() => undefined);
+    const suffix = link ? `\n<${link}|Open the request>` : '';
+    await this.client.chat.postMessage({
+      channel: request.requesterId,
+      text: `Your request ${request.id} (${request.task} for \`${request.role.arn}\`):\n${stepText(request, step)}${suffix}`,
+      unfurl_links: false,
+    });
+  }
+
+  async cardLink(request: AccessRequest): Promise<string | undefined> {
+    if (!request.card) return undefined;
+    const out = await this.client.chat.getPermalink({
+      channel: request.card.channelId,
+      message_ts: request.card.messageTs,
+    });
+    return out.permalink;
+  }
+}

@@ -1,0 +1,58 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { EventType, RequestState } from '../access/types';
+
+/**
+ * Table types for Kysely. Column names are snake_case; dates are ISO-8601 text (`Date.toISOString()`), and JSON
+ * values are text, so SQLite and PostgreSQL store and return exactly the same thing. Values typed with a domain
+ * union (`state`, `type`) are checked again when a row is mapped back (see kysely-store.ts).
+ */
+export interface RequestsTable {
+  id: string;
+  created_at: string;
+  requester_id: string;
+  role_arn: string;
+  role_account_id: string;
+  role_name: string;
+  role_path: string;
+  task: string;
+  option: string;
+  instance_id: string | null;
+  instance_region: string | null;
+  reason: string;
+  policy_name: string;
+  document_text: string;
+  /** JSON array of strings. */
+  managed_policy_arns: string;
+  sha256: string;
+  state: RequestState;
+  card_channel_id: string | null;
+  card_message_ts: string | null;
+  decided_by: string | null;
+  decided_at: string | null;
+  deny_reason: string | null;
+  completed_at: string | null;
+  failure_code: string | null;
+  failure_message: string | null;
+  failure_aws_request_id: string | null;
+}
+
+export interface EventsTable {
+  seq: Generated<number>;
+  request_id: string;
+  at: string;
+  actor: string;
+  type: EventType;
+  /** JSON object. */
+  details: string;
+}
+
+export interface Database {
+  requests: RequestsTable;
+  events: EventsTable;
+}
+
+export type RequestRow = Selectable<RequestsTable>;
+export type NewRequestRow = Insertable<RequestsTable>;
+export type RequestUpdate = Updateable<RequestsTable>;
+export type EventRow = Selectable<EventsTable>;
+export type NewEventRow = Insertable<EventsTable>;

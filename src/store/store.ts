@@ -1,0 +1,34 @@
+import type {
+  AccessRequest,
+  AuditEvent,
+  NewAccessRequest,
+  NewAuditEvent,
+  RequestState,
+  SlackMessageRef,
+  TransitionPatch,
+} from '../access/types';
+
+/** Durable state of the flow. Every write that changes a request appends its event in the same transaction. */
+export interface Store {
+  /** Inserts a pending request and its `requested` event. */
+  createRequest(request: NewAccessRequest, event: NewAuditEvent): Promise<AccessRequest>;
+  getRequest(id: string): Promise<AccessRequest | undefined>;
+  setCard(id: string, card: SlackMessageRef): Promise<void>;
+  /**
+   * The one conditional update: moves the request from `from` to `to` only if it is still in `from`, and appends
+   * the event. Returns the updated request to the single caller that won, `undefined` to everyone else.
+   */
+  transition(
+    id: string,
+    from: RequestState,
+    to: RequestState,
+    patch: TransitionPatch,
+    event: NewAuditEvent,
+  ): Promise<AccessRequest | undefined>;
+  appendEvent(event: NewAuditEvent): Promise<AuditEvent>;
+  /** Events of one request, oldest first. */
+  listEvents(requestId: string): Promise<AuditEvent[]>;
+  /** True when the database answers (for /healthz). */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}

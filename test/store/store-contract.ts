@@ -1,0 +1,305 @@
+import type { AccessRequest, NewAccessRequest, NewAuditEvent } from '../../src/access/types';
+import type { Store } from '../../src/store';
+
+/** A fresh, empty, migrated store; the suite closes it after each test. */
+export type StoreFactory = () => Promise<Store>;
+
+let counter = 0;
+
+export function newRequest(overrides: Partial<NewAccessRequest> = {}): NewAccessRequest {
+  counter += 1;
+  return {
+    id: `req-${counter}-${Math.random().toString(36).slice(2, 8)}`,
+    createdAt: new Date('2025-03-04T05:06:07.089Z'),
+    requesterId: 'U012REQUESTER',
+    role: {
+      arn: 'arn:aws:iam::111122223333:role/service/agents/CasesAgent',
+      accountId: '111122223333',
+      name: 'CasesAgent',
+      path: '/service/agents/',
+    },
+    task: 'view',
+    option: 'minimal',
+    reason: 'Investigate case 42 — "quotes" & ünïcode',
+    policyName: 'cases-access-view',
+    documentText: '{"Version":"2012-10-17","Statement":[]}',
+    managedPolicyArns: [],
+    sha256: 'a'.repeat(64),
+    ...overrides,
+  };
+}
+
+export function event(
+  requestId: string,
+  type: NewAuditEvent['type'],
+  extra: Partial<NewAuditEvent> = {},
+): NewAuditEvent {
+  return { requestId, at: new Date('2025-03-04T05:06:08.000Z'), actor: 'bot', type, details: {}, ...extra };
+}
+
+/**
+ * The behaviour every Store must have, whatever the database. Run it once per implementation:
+ * `describe('sqlite', () => storeContract(() => openStore('sqlite::memory:')))`.
+ */
+export function storeContract(factory: StoreFactory): void {
+  let store: Store;
+  beforeEach(async () => {
+    store = await factory();
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  const create = async (overrides: Partial<NewAccessRequest> = {}): Promise<AccessRequest> => {
+    const r = newRequest(overrides);
+    return store.createRequest(r, event(r.id, 'requested', { actor: r.requesterId }));
+  };
+
+  describe('createRequest / getRequest', () => {
+    it('round-trips every field, with absent optional fields absent (not null)', async () => {
+      const input = newRequest();
+      const created = await store.createRequest(input, event(input.id, 'requested'));
+      const expected: AccessRequest = { ...input, state: 'pending' };
+      expect(created).toStrictEqual(expected);
+      const got = await store.getRequest(input.id);
+      expect(got).toStrictEqual(expected);
+      expect(got?.createdAt).toBeInstanceOf(Date);
+      expect(got?.createdAt.toISOString()).toBe('2025-03-04T05:06:07.089Z');
+      for (const k of [
+        'instance',
+        'card',
+        'decidedBy',
+        'decidedAt',
+        'denyReason',
+        'completedAt',
+        'failure',
+      ]) {
+        expect(got).not.toHaveProperty(k);
+      }
+    });
+
+    it('round-trips the instance scope, the managed policy ARNs and the other task/option', async () => {
+      const input = newRequest({
+        task: 'onboard',
+        option: 'managed',
+        instance: { instanceId: '8a9b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d', region: 'eu-west-2' },
+        managedPolicyArns: [
+          'arn:aws:iam::aws:policy/AmazonConnectReadOnlyAccess',
+          'arn:aws:iam::aws:policy/AmazonConnect_FullAccess',
+        ],
+      });
+      await store.createRequest(input, event(input.id, 'requested'));
+      expect(await store.getRequest(input.id)).toStrictEqual({ ...input, state: 'pending' });
+    });
+
+    it('writes the requested event in the same call', async () => {
+      const r = await create();
+      const events = await store.listEvents(r.id);
+      expect(events.map((e) => [e.type, e.actor])).toEqual([['requested', 'U012REQUESTER']]);
+    });
+
+    it('rejects a duplicate id and writes no second event', async () => {
+      const r = await create();
+      const again = newRequest({ id: r.id });
+      await expect(store.createRequest(again, event(r.id, 'requested'))).rejects.toThrow();
+      expect(await store.listEvents(r.id)).toHaveLength(1);
+    });
+
+    it('refuses an event that belongs to another request', async () => {
+      const r = newRequest();
+      await expect(store.createRequest(r, event('someone-else', 'requested'))).rejects.toThrow(
+        /someone-else/,
+      );
+      expect(await store.getRequest(r.id)).toBeUndefined();
+    });
+
+    it('returns undefined for an unknown id', async () => {
+      expect(await store.getRequest('nope')).toBeUndefined();
+    });
+  });
+
+  describe('setCard', () => {
+    it('stores the card reference', async () => {
+      const r = await create();
+      await store.setCard(r.id, { channelId: 'C0APPROVERS', messageTs: '1712345678.000200' });
+      const got = await store.getRequest(r.id);
+      expect(got?.card).toStrictEqual({ channelId: 'C0APPROVERS', messageTs: '1712345678.000200' });
+      expect(got?.state).toBe('pending');
+    });
+
+    it('rejects an unknown request', async () => {
+      await expect(store.setCard('nope', { channelId: 'C1', messageTs: '1.2' })).rejects.toThrow(/nope/);
+    });
+  });
+
+  describe('transition', () => {
+    it('moves the state, applies the patch, appends the event and returns the re-read request', async () => {
+      const r = await create();
+      const decidedAt = new Date('2025-03-04T06:00:00.123Z');
+      const approved = await store.transition(
+        r.id,
+        'pending',
+        'approved',
+        { decidedBy: 'U0APPROVER', decidedAt },
+        event(r.id, 'approved', { actor: 'U0APPROVER', at: decidedAt }),
+      );
+      expect(approved).toStrictEqual({ ...r, state: 'approved', decidedBy: 'U0APPROVER', decidedAt });
+      expect(await store.getRequest(r.id)).toStrictEqual(approved);
+      expect((await store.listEvents(r.id)).map((e) => e.type)).toEqual(['requested', 'approved']);
+    });
+
+    it('wins exactly once when 20 approvals race', async () => {
+      const r = await create();
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          store.transition(
+            r.id,
+            'pending',
+            'approved',
+            { decidedBy: `U${i}`, decidedAt: new Date() },
+            event(r.id, 'approved', { actor: `U${i}` }),
+          ),
+        ),
+      );
+      const winners = results.filter((x) => x !== undefined);
+      expect(winners).toHaveLength(1);
+      const events = await store.listEvents(r.id);
+      const approvals = events.filter((e) => e.type === 'approved');
+      expect(approvals).toHaveLength(1);
+      expect(approvals[0]?.actor).toBe(winners[0]?.decidedBy);
+      expect((await store.getRequest(r.id))?.decidedBy).toBe(winners[0]?.decidedBy);
+    });
+
+    it('returns undefined and appends nothing from the wrong state', async () => {
+      const r = await create();
+      const result = await store.transition(
+        r.id,
+        'approved',
+        'applied',
+        { completedAt: new Date() },
+        event(r.id, 'applied'),
+      );
+      expect(result).toBeUndefined();
+      expect(await store.getRequest(r.id)).toStrictEqual(r);
+      expect((await store.listEvents(r.id)).map((e) => e.type)).toEqual(['requested']);
+    });
+
+    it('returns undefined for an unknown request', async () => {
+      expect(
+        await store.transition('nope', 'pending', 'denied', {}, event('nope', 'denied')),
+      ).toBeUndefined();
+    });
+
+    it('stores a denial reason', async () => {
+      const r = await create();
+      const denied = await store.transition(
+        r.id,
+        'pending',
+        'denied',
+        { decidedBy: 'U0APPROVER', decidedAt: new Date('2025-03-04T06:00:00Z'), denyReason: 'not this week' },
+        event(r.id, 'denied'),
+      );
+      expect(denied).toMatchObject({ state: 'denied', denyReason: 'not this week' });
+      expect(denied).not.toHaveProperty('completedAt');
+    });
+
+    it('stores a failure with and without an AWS request id, keeping earlier fields', async () => {
+      const withId = await create();
+      const without = await create();
+      const decidedAt = new Date('2025-03-04T06:00:00Z');
+      const completedAt = new Date('2025-03-04T06:00:05.5Z');
+      for (const r of [withId, without]) {
+        await store.transition(
+          r.id,
+          'pending',
+          'approved',
+          { decidedBy: 'U0A', decidedAt },
+          event(r.id, 'approved'),
+        );
+      }
+      const failed = await store.transition(
+        withId.id,
+        'approved',
+        'failed',
+        { completedAt, failure: { code: 'AccessDenied', message: 'no', awsRequestId: 'abc-123' } },
+        event(withId.id, 'failed'),
+      );
+      expect(failed).toStrictEqual({
+        ...withId,
+        state: 'failed',
+        decidedBy: 'U0A',
+        decidedAt,
+        completedAt,
+        failure: { code: 'AccessDenied', message: 'no', awsRequestId: 'abc-123' },
+      });
+      const failed2 = await store.transition(
+        without.id,
+        'approved',
+        'failed',
+        { completedAt, failure: { code: 'Throttling', message: 'slow down' } },
+        event(without.id, 'failed'),
+      );
+      expect(failed2?.failure).toStrictEqual({ code: 'Throttling', message: 'slow down' });
+    });
+
+    it('refuses an event that belongs to another request', async () => {
+      const r = await create();
+      await expect(
+        store.transition(r.id, 'pending', 'denied', {}, event('other', 'denied')),
+      ).rejects.toThrow();
+      expect((await store.getRequest(r.id))?.state).toBe('pending');
+    });
+  });
+
+  describe('appendEvent / listEvents', () => {
+    it('returns events oldest first with increasing seq and round-trips details', async () => {
+      const a = await create();
+      const b = await create();
+      const details = {
+        action: 'PutRolePolicy',
+        awsRequestId: 'd1e2',
+        nested: { list: [1, 'two', null, true], empty: {} },
+        text: 'ünïcode — "quoted"',
+      };
+      const e1 = await store.appendEvent(event(a.id, 'card_posted', { details: { ts: '1.2' } }));
+      await store.appendEvent(event(b.id, 'card_posted'));
+      const e2 = await store.appendEvent(
+        event(a.id, 'iam_call', { details, at: new Date('2025-01-01T00:00:00.001Z'), actor: 'U9' }),
+      );
+      expect(e2).toStrictEqual({
+        seq: e2.seq,
+        requestId: a.id,
+        at: new Date('2025-01-01T00:00:00.001Z'),
+        actor: 'U9',
+        type: 'iam_call',
+        details,
+      });
+      expect(e2.seq).toBeGreaterThan(e1.seq);
+      const events = await store.listEvents(a.id);
+      expect(events.map((e) => e.type)).toEqual(['requested', 'card_posted', 'iam_call']);
+      expect(events[1]).toStrictEqual(e1);
+      expect(events[2]).toStrictEqual(e2);
+      const seqs = events.map((e) => e.seq);
+      expect([...seqs].sort((x, y) => x - y)).toEqual(seqs);
+      expect(typeof seqs[0]).toBe('number');
+    });
+
+    it('rejects an event for an unknown request', async () => {
+      await expect(store.appendEvent(event('nope', 'card_posted'))).rejects.toThrow();
+    });
+
+    it('lists nothing for an unknown request', async () => {
+      expect(await store.listEvents('nope')).toEqual([]);
+    });
+  });
+
+  describe('ping / close', () => {
+    it('pings true while open and false after close; close twice is harmless', async () => {
+      const other = await factory();
+      expect(await other.ping()).toBe(true);
+      await other.close();
+      expect(await other.ping()).toBe(false);
+      await expect(other.close()).resolves.toBeUndefined();
+    });
+  });
+}

@@ -1,0 +1,198 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import SqliteDatabase from 'better-sqlite3';
+import { openStore } from '../../src/store';
+import { sqlitePath } from '../../src/store';
+import { event, newRequest, storeContract } from './store-contract';
+
+let tmp: string;
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cases-access-store-'));
+});
+afterAll(() => {
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('Store on SQLite in memory', () => {
+  storeContract(() => openStore('sqlite::memory:'));
+});
+
+describe('Store on a SQLite file', () => {
+  let n = 0;
+  storeContract(() => openStore(`sqlite:${path.join(tmp, `contract-${++n}.db`)}`));
+});
+
+describe('openStore (SQLite)', () => {
+  it('keeps a request across close and reopen, in WAL mode', async () => {
+    const url = `sqlite:${path.join(tmp, 'persist.db')}`;
+    const r = newRequest({ instance: { instanceId: 'i-1', region: 'us-east-1' } });
+    const first = await openStore(url);
+    await first.createRequest(r, event(r.id, 'requested'));
+    await first.setCard(r.id, { channelId: 'C1', messageTs: '1.2' });
+    await first.close();
+
+    const second = await openStore(url);
+    try {
+      expect(await second.getRequest(r.id)).toStrictEqual({
+        ...r,
+        state: 'pending',
+        card: { channelId: 'C1', messageTs: '1.2' },
+      });
+      expect((await second.listEvents(r.id)).map((e) => e.type)).toEqual(['requested']);
+    } finally {
+      await second.close();
+    }
+
+    const raw = new SqliteDatabase(path.join(tmp, 'persist.db'), { readonly: true });
+    try {
+      expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+      const tables = raw
+        .prepare("select name from sqlite_master where type = 'table' order by name")
+        .pluck()
+        .all();
+      expect(tables).toEqual(expect.arrayContaining(['requests', 'events', 'kysely_migration']));
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('creates missing parent folders', async () => {
+    const file = path.join(tmp, 'a', 'b', 'c', 'x.db');
+    const store = await openStore(`sqlite:${file}`);
+    await store.close();
+    expect(fs.existsSync(file)).toBe(true);
+  });
+
+  it('resolves a relative path against the working directory', async () => {
+    const cwd = process.cwd();
+    process.chdir(tmp);
+    try {
+      const store = await openStore('sqlite:./rel/dir/y.db');
+      await store.close();
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(fs.existsSync(path.join(tmp, 'rel', 'dir', 'y.db'))).toBe(true);
+  });
+
+  it('is idempotent: opening an existing database twice keeps data and runs no migration again', async () => {
+    const file = path.join(tmp, 'twice.db');
+    const r = newRequest();
+    const a = await openStore(`sqlite:${file}`);
+    await a.createRequest(r, event(r.id, 'requested'));
+    await a.close();
+    const b = await openStore(`sqlite:${file}`);
+    const c = await openStore(`sqlite:${file}`); // a second connection while b is open
+    try {
+      expect((await b.getRequest(r.id))?.id).toBe(r.id);
+      expect((await c.getRequest(r.id))?.id).toBe(r.id);
+    } finally {
+      await b.close();
+      await c.close();
+    }
+    const raw = new SqliteDatabase(file, { readonly: true });
+    try {
+      expect(raw.prepare('select name from kysely_migration').pluck().all()).toEqual(['0001_initial']);
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('names the failed migration and leaves no half-applied schema', async () => {
+    const file = path.join(tmp, 'clash.db');
+    const raw = new SqliteDatabase(file);
+    raw.exec('create table events (x text)'); // 0001_initial creates requests first, then fails on events
+    raw.close();
+    await expect(openStore(`sqlite:${file}`)).rejects.toThrow(
+      /Database migration 0001_initial failed: table "events" already exists/,
+    );
+    const after = new SqliteDatabase(file, { readonly: true });
+    try {
+      const tables = after.prepare("select name from sqlite_master where type = 'table'").pluck().all();
+      expect(tables).not.toContain('requests');
+    } finally {
+      after.close();
+    }
+  });
+
+  it('serialises migrations of processes opening the same new file at once', async () => {
+    // Kysely's own Migrator takes no lock on SQLite: without BEGIN IMMEDIATE, about half of such races fail with
+    // 'table "requests" already exists'.
+    const child = path.join(__dirname, 'open-store-child.js');
+    for (let round = 0; round < 3; round++) {
+      const file = path.join(tmp, `race-${round}`, 'x.db');
+      const outs = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          promisify(execFile)(process.execPath, [child, file]).then(
+            (r) => r.stdout,
+            (e: { stdout?: string; message: string }) => e.stdout || e.message,
+          ),
+        ),
+      );
+      expect(outs).toEqual(['ok', 'ok', 'ok', 'ok']);
+      const raw = new SqliteDatabase(file, { readonly: true });
+      try {
+        expect(raw.prepare('select name from kysely_migration').pluck().all()).toEqual(['0001_initial']);
+      } finally {
+        raw.close();
+      }
+    }
+  });
+
+  it('gives each sqlite::memory: store its own database', async () => {
+    const a = await openStore('sqlite::memory:');
+    const b = await openStore('sqlite::memory:');
+    const r = newRequest();
+    await a.createRequest(r, event(r.id, 'requested'));
+    expect(await b.getRequest(r.id)).toBeUndefined();
+    await a.close();
+    await b.close();
+  });
+
+  it('parses sqlite URLs', () => {
+    expect(sqlitePath('sqlite::memory:')).toBe(':memory:');
+    expect(sqlitePath('sqlite:/var/lib/x.db')).toBe('/var/lib/x.db');
+    expect(sqlitePath('sqlite:///var/lib/x.db')).toBe('/var/lib/x.db');
+    expect(sqlitePath('sqlite:./data/x.db')).toBe(path.resolve('data/x.db'));
+    expect(sqlitePath('sqlite://data/x.db')).toBe(path.resolve('data/x.db'));
+    expect(() => sqlitePath('sqlite:')).toThrow(/needs a path/);
+  });
+});
+
+describe('openStore (bad URLs)', () => {
+  it('refuses PostgreSQL for now', async () => {
+    await expect(openStore('postgres://u:p@localhost:5432/db')).rejects.toThrow(
+      'PostgreSQL is not supported yet',
+    );
+    await expect(openStore('postgresql://localhost/db')).rejects.toThrow('PostgreSQL is not supported yet');
+  });
+
+  it('refuses other schemes without echoing credentials', async () => {
+    await expect(openStore('mysql://root:hunter2@localhost/db')).rejects.toThrow(
+      /Unsupported database URL.*mysql/,
+    );
+    await expect(openStore('mysql://root:hunter2@localhost/db')).rejects.not.toThrow(/hunter2/);
+    await expect(openStore('./data/x.db')).rejects.toThrow(/Unsupported database URL/);
+    await expect(openStore('')).rejects.toThrow(/Unsupported database URL/);
+    await expect(openStore('sqlite:')).rejects.toThrow(/needs a path/);
+  });
+
+  it('fails clearly when the file cannot be opened', async () => {
+    const blocker = path.join(tmp, 'blocker');
+    fs.writeFileSync(blocker, 'not a folder');
+    await expect(openStore(`sqlite:${path.join(blocker, 'x.db')}`)).rejects.toThrow(
+      /Cannot open SQLite database .*blocker/,
+    );
+  });
+
+  it('fails clearly when the file is not a database', async () => {
+    const junk = path.join(tmp, 'junk.db');
+    fs.writeFileSync(junk, 'x'.repeat(4096));
+    await expect(openStore(`sqlite:${junk}`)).rejects.toThrow(
+      /Cannot open SQLite database .*junk\.db: file is not a database/,
+    );
+  });
+});

@@ -1,0 +1,154 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBot } from '../../src/index';
+import type { RunningBot, StartOptions } from '../../src/index';
+import { startFakeSlack } from './fake-slack';
+import type { FakeSlack } from './fake-slack';
+import { startIamEmulator } from './iam-emulator';
+import type { IamEmulator } from './iam-emulator';
+import { blockActionBody, postSigned, slashCommandBody, viewSubmissionBody, waitFor } from './slack-requests';
+
+/**
+ * The sealed end-to-end rig: the real bot (Bolt + AWS SDK + SQLite) in HTTP mode, a fake Slack Web API and an
+ * IAM/STS emulator on localhost. Requests go in signed, as Slack sends them.
+ */
+
+export const SIGNING_SECRET = 'test-signing-secret-0123456789';
+export const BOT_TOKEN = 'xoxb-test-bot-token-abcdef';
+export const ACCOUNT = '111122223333';
+export const APPROVAL_CHANNEL = 'CAPPROVALS';
+export const APPROVER = 'UAPPROVER1';
+export const APPROVER_2 = 'UAPPROVER2';
+export const REQUESTER = 'UREQUESTER';
+export const GROUP_MEMBER = 'UGROUPMEMBER';
+export const APPROVER_GROUP = 'SAPPROVERS';
+export const OUTSIDER = 'UOUTSIDER';
+
+export interface Harness {
+  slack: FakeSlack;
+  iam: IamEmulator;
+  bot: RunningBot;
+  dir: string;
+  env: NodeJS.ProcessEnv;
+  url: string;
+  logLines: string[];
+  /** Sends a signed `/cases-access <text>` and waits for the bot's private answer on the response_url. */
+  command(text: string, userId?: string): Promise<{ status: number; reply: string }>;
+  /** Clicks a card button as `userId`; resolves with Bolt's HTTP status. */
+  click(actionId: string, requestId: string, userId: string, responseId?: string): Promise<number>;
+  submitView(
+    callbackId: string,
+    privateMetadata: string,
+    values: Record<string, Record<string, Record<string, unknown>>>,
+    userId: string,
+  ): Promise<{ status: number; json?: unknown }>;
+  /** Restarts the bot on the same database and fakes. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+let responseCounter = 0;
+
+export async function startHarness(
+  opts: { env?: NodeJS.ProcessEnv; start?: StartOptions } = {},
+): Promise<Harness> {
+  const slack = await startFakeSlack();
+  const iam = await startIamEmulator({ accountId: ACCOUNT });
+  slack.setUsergroup(APPROVER_GROUP, [GROUP_MEMBER]);
+  const dir = mkdtempSync(join(tmpdir(), 'cases-access-e2e-'));
+  // The SDK reads these from process.env itself, as it does in production.
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_IAM: iam.url,
+    AWS_ENDPOINT_URL_STS: iam.url,
+    AWS_ACCESS_KEY_ID: 'AKIATESTKEY000000000',
+    AWS_SECRET_ACCESS_KEY: 'test-secret-access-key-do-not-log-0000000',
+    AWS_REGION: 'us-east-1',
+  });
+  delete process.env.AWS_PROFILE;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_APP_TOKEN: '',
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    PORT: '0',
+    APPROVAL_CHANNEL_ID: APPROVAL_CHANNEL,
+    APPROVERS: `${APPROVER},${APPROVER_2},${APPROVER_GROUP}`,
+    ALLOWED_ROLES: `arn:aws:iam::${ACCOUNT}:role/connect-*,arn:aws:iam::${ACCOUNT}:role/ops/*`,
+    DATABASE_URL: `sqlite:${join(dir, 'db', 'cases-access.db')}`,
+    LOG_LEVEL: 'debug',
+    ...opts.env,
+  };
+  const logLines: string[] = [];
+  const start = () => startBot(env, { writeLog: (line) => logLines.push(line), ...opts.start });
+  let bot = await start();
+  const url = () => `http://127.0.0.1:${bot.port}/slack/events`;
+
+  const harness: Harness = {
+    slack,
+    iam,
+    get bot() {
+      return bot;
+    },
+    dir,
+    env,
+    get url() {
+      return url();
+    },
+    logLines,
+    async command(text, userId = REQUESTER) {
+      const id = `cmd-${++responseCounter}`;
+      const res = await postSigned(
+        url(),
+        slashCommandBody({ text, userId, responseUrl: slack.responseUrl(id) }),
+        SIGNING_SECRET,
+      );
+      const answer = await slack.waitForCall('response_url', (c) => c.responseUrlId === id, 10_000);
+      return { status: res.status, reply: String(answer.args.text ?? '') };
+    },
+    async click(actionId, requestId, userId, responseId = `click-${++responseCounter}`) {
+      const res = await postSigned(
+        url(),
+        blockActionBody({
+          userId,
+          actionId,
+          value: requestId,
+          channelId: APPROVAL_CHANNEL,
+          messageTs: '1700000000.000100',
+          responseUrl: slack.responseUrl(responseId),
+        }),
+        SIGNING_SECRET,
+      );
+      return res.status;
+    },
+    async submitView(callbackId, privateMetadata, values, userId) {
+      const res = await postSigned(
+        url(),
+        viewSubmissionBody({ userId, callbackId, privateMetadata, values }),
+        SIGNING_SECRET,
+      );
+      return { status: res.status, json: res.json };
+    },
+    async restart() {
+      await bot.stop();
+      bot = await start();
+    },
+    async close() {
+      await bot.stop();
+      await slack.close();
+      await iam.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
+
+/** The request ID from the requester's confirmation. */
+export function requestIdFrom(reply: string): string {
+  const id = /CA-[0-9A-Z]{10}/.exec(reply)?.[0];
+  if (!id) throw new Error(`no request ID in: ${reply}`);
+  return id;
+}
+
+export { waitFor };
