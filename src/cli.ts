@@ -12,21 +12,26 @@ import {
   REGION,
 } from './policy';
 import type { PlanRequest, PolicyPlan, Task } from './policy';
+import { BotPolicyError, generateBotPolicy, MANAGED_POLICY_SIZE_LIMIT } from './policy/bot-policy';
+import type { BotPolicy, BotPolicyRequest } from './policy/bot-policy';
 
-/** Offline entry point: prints the policy for a task without Slack or AWS. */
+/** Offline entry point: prints the policy for a task, or the bot's own policy, without Slack or AWS. */
 
 export const CLI_HELP = `cases-access — the Amazon Connect Cases IAM permissions AWS documents, least privilege
 
 Usage:
   cases-access policy <view|onboard> [--managed] [--account <12 digits>]
                       [--instance <uuid> --region <region>] [--json]
+  cases-access bot-policy --account <12 digits> --allowed-roles <patterns>
+                      [--cross-account-role-name <name>] [--json]
   cases-access --help
 
 Commands:
   policy view      permissions to view Cases domain details in the Amazon Connect console
   policy onboard   permissions to onboard an Amazon Connect instance to Cases
+  bot-policy       the IAM policy the bot's own role needs, and nothing more
 
-Options:
+Options of policy:
   --managed              Option 2 of the AWS page: an AWS managed policy plus a small inline policy
                          (default: Option 1, one inline policy with the minimum permissions)
   --account <id>         the 12-digit account of the role that gets the policy; narrows
@@ -38,6 +43,16 @@ Options:
   --json                 print one JSON object:
                          {"task","option","policyName","document","managedPolicyArns","sha256"}
   -h, --help             this text
+
+Options of bot-policy:
+  --account <id>         the 12-digit account of the bot's role; a pattern whose account is "*"
+                         is narrowed to it (the bot's own credentials reach IAM there only)
+  --allowed-roles <p,…>  the value of ALLOWED_ROLES: comma-separated role ARN patterns, "*"
+                         matching any run of characters (IAM's "*" means the same)
+  --cross-account-role-name <name>
+                         also allow sts:AssumeRole and sts:SetSourceIdentity on that role name
+                         in any account
+  --json                 print only the policy document, as compact canonical JSON
 
 Exit status: 0 on success, 2 on bad arguments.
 Source: ${DOC_REVISION.source} (revision ${DOC_REVISION.latest}; ${DOC_REVISION.note})
@@ -68,9 +83,7 @@ function parsePolicyArgs(args: string[]): { request: PlanRequest; json: boolean 
       },
     });
   } catch (error) {
-    throw new UsageError(
-      ((error as Error).message.split('. ')[0] ?? 'bad arguments').replace(/^Unknown/, 'unknown'),
-    );
+    throw usageFromParseError(error);
   }
   const { values, positionals } = parsed;
   const [task, ...extra] = positionals;
@@ -98,6 +111,63 @@ function parsePolicyArgs(args: string[]): { request: PlanRequest; json: boolean 
         : undefined,
   };
   return { request, json: values.json === true };
+}
+
+function usageFromParseError(error: unknown): UsageError {
+  return new UsageError(
+    ((error as Error).message.split('. ')[0] ?? 'bad arguments').replace(/^Unknown/, 'unknown'),
+  );
+}
+
+function parseBotPolicyArgs(args: string[]): { request: BotPolicyRequest; json: boolean } {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        account: { type: 'string' },
+        'allowed-roles': { type: 'string', multiple: true },
+        'cross-account-role-name': { type: 'string' },
+        json: { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    throw usageFromParseError(error);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  if (values.account === undefined)
+    throw new UsageError('bot-policy needs --account <12 digits>, the account of the bot’s role');
+  if (!ACCOUNT_ID.test(values.account))
+    throw new UsageError(`--account "${values.account}" is not a 12-digit AWS account ID`);
+  const patterns = (values['allowed-roles'] ?? [])
+    .flatMap((v) => v.split(','))
+    .map((p) => p.trim())
+    .filter(Boolean);
+  if (patterns.length === 0)
+    throw new UsageError('bot-policy needs --allowed-roles <patterns>, the value of ALLOWED_ROLES');
+  const request: BotPolicyRequest = {
+    accountId: values.account,
+    allowedRolePatterns: patterns,
+    crossAccountRoleName: values['cross-account-role-name'],
+  };
+  return { request, json: values.json === true };
+}
+
+export function formatBotPolicyForPeople(policy: BotPolicy, request: BotPolicyRequest): string {
+  const size = policy.documentText.length;
+  return [
+    `# IAM policy for the cases-access bot's own role in account ${request.accountId}`,
+    '# (attach it as an inline or customer managed policy to the role the bot runs as):',
+    prettyJson(policy.document),
+    size > MANAGED_POLICY_SIZE_LIMIT
+      ? `# ${size} characters: too long for a managed policy (${MANAGED_POLICY_SIZE_LIMIT}); use an inline policy`
+      : `# ${size} characters without whitespace`,
+    `# SHA-256 of the canonical policy text: ${policy.sha256}`,
+    '',
+  ].join('\n');
 }
 
 export function formatPlanForPeople(plan: PolicyPlan): string {
@@ -137,9 +207,19 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       }
       return 0;
     }
+    if (command === 'bot-policy') {
+      if (rest.includes('--help') || rest.includes('-h')) {
+        io.out(CLI_HELP);
+        return 0;
+      }
+      const { request, json } = parseBotPolicyArgs(rest);
+      const policy = await generateBotPolicy(request);
+      io.out(json ? policy.documentText + '\n' : formatBotPolicyForPeople(policy, request));
+      return 0;
+    }
     throw new UsageError(`unknown command "${command}": see cases-access --help`);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof PlanRequestError) {
+    if (error instanceof UsageError || error instanceof PlanRequestError || error instanceof BotPolicyError) {
       io.err(`cases-access: ${error.message}\n`);
       return 2;
     }

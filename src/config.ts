@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseDuration } from './access/duration';
 
 /** Environment → typed, validated configuration. Every problem is reported at once, with how to fix it. */
 
@@ -23,6 +24,13 @@ export interface Config {
   allowedRolePatterns: string[];
   databaseUrl: string;
   logLevel: LogLevel;
+  /** Grant length without `--for`; absent: until revoked (or the maximum, when one is set). */
+  defaultGrantSeconds?: number;
+  maxGrantSeconds?: number;
+  /** A request still pending after this long expires. */
+  pendingTtlSeconds: number;
+  /** Approvers are reminded once in the card's thread after this long. */
+  remindAfterSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -41,6 +49,23 @@ const list = (value: string | undefined): string[] =>
     .filter(Boolean);
 
 const optional = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+const duration = (name: string, fallback?: string) =>
+  z.preprocess(
+    (v) => optional(v) ?? fallback,
+    z
+      .string()
+      .transform((text, ctx) => {
+        const seconds = parseDuration(text);
+        if (seconds === undefined)
+          ctx.addIssue({
+            code: 'custom',
+            message: `${name} must be a duration such as 30m, 8h or 7d, not "${text}"`,
+          });
+        return seconds ?? 0;
+      })
+      .optional(),
+  );
 
 const schema = z
   .object({
@@ -88,12 +113,9 @@ const schema = z
       .pipe(
         z
           .array(
-            z
-              .string()
-              .regex(/^[UWS][A-Z0-9]{2,}$/, {
-                error: (i) =>
-                  `APPROVERS: "${String(i.input)}" is not a user ID (U…, W…) or usergroup ID (S…)`,
-              }),
+            z.string().regex(/^[UWS][A-Z0-9]{2,}$/, {
+              error: (i) => `APPROVERS: "${String(i.input)}" is not a user ID (U…, W…) or usergroup ID (S…)`,
+            }),
           )
           .min(1, 'APPROVERS must list at least one user or usergroup ID'),
       ),
@@ -119,27 +141,42 @@ const schema = z
         .string()
         .regex(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, 'DATABASE_URL must be sqlite:<path> or postgres://…'),
     ),
+    DEFAULT_GRANT_DURATION: duration('DEFAULT_GRANT_DURATION'),
+    MAX_GRANT_DURATION: duration('MAX_GRANT_DURATION'),
+    PENDING_TTL: duration('PENDING_TTL', '24h'),
+    REMIND_AFTER: duration('REMIND_AFTER', '2h'),
     LOG_LEVEL: z.preprocess(
       (v) => optional(v) ?? 'info',
       z.enum(['debug', 'info', 'warn', 'error'], { error: 'LOG_LEVEL must be debug, info, warn or error' }),
     ),
   })
-  .superRefine((env, ctx) => {
-    if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SLACK_SIGNING_SECRET'],
-        message:
-          'SLACK_SIGNING_SECRET is required in HTTP mode (Basic Information → Signing Secret); or set SLACK_APP_TOKEN for Socket Mode',
-      });
-  });
+  .superRefine(
+    (env, ctx) => {
+      if (
+        env.DEFAULT_GRANT_DURATION &&
+        env.MAX_GRANT_DURATION &&
+        env.DEFAULT_GRANT_DURATION > env.MAX_GRANT_DURATION
+      )
+        ctx.addIssue({
+          code: 'custom',
+          message: 'DEFAULT_GRANT_DURATION must not be longer than MAX_GRANT_DURATION',
+        });
+      if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['SLACK_SIGNING_SECRET'],
+          message:
+            'SLACK_SIGNING_SECRET is required in HTTP mode (Basic Information → Signing Secret); or set SLACK_APP_TOKEN for Socket Mode',
+        });
+    },
+    // Run even when other fields failed (zod skips it by default), so one error lists every problem.
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  );
 
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const parsed = schema.safeParse(env);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => i.message));
   const e = parsed.data;
-  if (e.DATABASE_URL.startsWith('postgres'))
-    throw new ConfigError(['DATABASE_URL: PostgreSQL is not supported yet; use sqlite:<path>']);
   return {
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
@@ -156,6 +193,10 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     allowedRolePatterns: e.ALLOWED_ROLES,
     databaseUrl: e.DATABASE_URL,
     logLevel: e.LOG_LEVEL,
+    defaultGrantSeconds: e.DEFAULT_GRANT_DURATION,
+    maxGrantSeconds: e.MAX_GRANT_DURATION,
+    pendingTtlSeconds: e.PENDING_TTL ?? 86_400,
+    remindAfterSeconds: e.REMIND_AFTER ?? 7_200,
   };
 }
 

@@ -1,4 +1,7 @@
 import 'dotenv/config';
+import { AccessQueries } from './access/queries';
+import { RevocationService } from './access/revocation';
+import { LifecycleScheduler } from './access/scheduler';
 import { AccessService } from './access/service';
 import { systemClock } from './access/ports';
 import type { Clock } from './access/ports';
@@ -19,11 +22,15 @@ import { openStore } from './store';
 export interface RunningBot {
   port: number;
   logger: Logger;
+  /** One pass of the time-based work (revocations due, expiry, reminders), as the scheduler runs it. */
+  runScheduledWork(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export interface StartOptions {
   clock?: Clock;
+  /** How often the scheduler looks for due work (default 30 s). */
+  schedulerIntervalMs?: number;
   /** Where JSON log lines go (stdout by default). */
   writeLog?: (line: string) => void;
 }
@@ -36,18 +43,35 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
   let ready = false;
   const slack = createSlackApp(config, logger, async () => ready && (await store.ping()));
   const client = slack.app.client;
+  const clock = options.clock ?? systemClock;
+  const iam = new SdkIamGateway(aws.iam);
+  const identity = new StsIdentityProvider(aws.sts);
+  const notifier = new SlackNotifier(client, config.approvalChannelId, config.approvers);
+  const approvers = new SlackApproverDirectory(client, config.approvers);
   const service = new AccessService({
     store,
-    iam: new SdkIamGateway(aws.iam),
-    identity: new StsIdentityProvider(aws.sts),
-    notifier: new SlackNotifier(client, config.approvalChannelId),
-    approvers: new SlackApproverDirectory(client, config.approvers),
-    clock: options.clock ?? systemClock,
+    iam,
+    identity,
+    notifier,
+    approvers,
+    clock,
     logger,
     allowedRolePatterns: config.allowedRolePatterns,
     awsRegion: env.AWS_REGION,
+    grantDurations: { defaultSeconds: config.defaultGrantSeconds, maxSeconds: config.maxGrantSeconds },
   });
-  registerListeners(slack.app, { service, store, logger });
+  const revocations = new RevocationService({ store, iam, approvers, clock, logger, report: service.report });
+  const scheduler = new LifecycleScheduler({
+    store,
+    clock,
+    logger,
+    report: service.report,
+    revocations,
+    pendingTtlSeconds: config.pendingTtlSeconds,
+    remindAfterSeconds: config.remindAfterSeconds,
+  });
+  const queries = new AccessQueries(store, approvers, identity);
+  registerListeners(slack.app, { service, revocations, queries, notifier, store, logger });
   slack.app.error(async (error) => logger.error('unhandled Slack listener error', { error }));
 
   let port: number;
@@ -59,6 +83,9 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
     throw error;
   }
   ready = true;
+  // Catch up at once on what came due while the bot was down, then keep looking.
+  scheduler.tick().catch((error: unknown) => logger.error('scheduler pass failed', { error }));
+  scheduler.start(options.schedulerIntervalMs ?? 30_000);
   logger.info('cases-access started', {
     mode: config.slack.appToken ? 'socket' : 'http',
     port,
@@ -69,9 +96,11 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
   return {
     port,
     logger,
+    runScheduledWork: () => scheduler.tick(),
     stop() {
       stopping ??= (async () => {
         ready = false;
+        await scheduler.stop();
         await slack
           .stop()
           .catch((error: unknown) => logger.warn('Slack app did not stop cleanly', { error }));
@@ -89,7 +118,10 @@ if (require.main === module) {
     (bot) => {
       const shutdown = (signal: string) => {
         bot.logger.info('shutting down', { signal });
-        void bot.stop().then(() => process.exit(0));
+        void bot.stop().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
       };
       process.once('SIGTERM', () => shutdown('SIGTERM'));
       process.once('SIGINT', () => shutdown('SIGINT'));

@@ -106,6 +106,126 @@ describe('cases-access policy', () => {
   });
 });
 
+describe('cases-access bot-policy', () => {
+  const ACCOUNT = '111122223333';
+  const ROLES = `arn:aws:iam::*:role/connect-*, arn:aws:iam::${ACCOUNT}:role/teams/cases/*`;
+
+  it('--json prints only the canonical policy document', async () => {
+    const { code, out, err } = await run([
+      'bot-policy',
+      '--account',
+      ACCOUNT,
+      '--allowed-roles',
+      ROLES,
+      '--json',
+    ]);
+    expect([code, err]).toEqual([0, '']);
+    expect(out.endsWith('}\n')).toBe(true);
+    expect(out.trim().split('\n')).toHaveLength(1);
+    const doc = JSON.parse(out);
+    expect(Object.keys(doc)).toEqual(['Version', 'Statement']);
+    expect(doc.Statement.map((s: { Sid: string }) => s.Sid)).toEqual([
+      'WhoAmI',
+      'ReadAccountQuotas',
+      'CasesPoliciesOnAllowedRoles',
+      'AttachOnlyTheDocumentedManagedPolicies',
+    ]);
+    expect(doc.Statement[2].Resource).toEqual([
+      `arn:aws:iam::${ACCOUNT}:role/connect-*`,
+      `arn:aws:iam::${ACCOUNT}:role/teams/cases/*`,
+    ]);
+    expect(doc.Statement[3].Condition.ArnEquals['iam:PolicyARN']).toEqual([
+      'arn:aws:iam::aws:policy/AmazonConnectReadOnlyAccess',
+      'arn:aws:iam::aws:policy/AmazonConnect_FullAccess',
+    ]);
+    expect(out).not.toContain('sts:AssumeRole');
+  });
+
+  it('repeated --allowed-roles add up; --cross-account-role-name adds the assume statement', async () => {
+    const { code, out } = await run([
+      'bot-policy',
+      '--account',
+      ACCOUNT,
+      '--allowed-roles',
+      `arn:aws:iam::${ACCOUNT}:role/a`,
+      '--allowed-roles',
+      `arn:aws:iam::${ACCOUNT}:role/b`,
+      '--cross-account-role-name',
+      'cases-access-target',
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    const doc = JSON.parse(out);
+    expect(doc.Statement[2].Resource).toEqual([
+      `arn:aws:iam::${ACCOUNT}:role/a`,
+      `arn:aws:iam::${ACCOUNT}:role/b`,
+    ]);
+    expect(doc.Statement[4]).toEqual({
+      Sid: 'AssumeCrossAccountRole',
+      Effect: 'Allow',
+      Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+      Resource: 'arn:aws:iam::*:role/cases-access-target',
+    });
+  });
+
+  it('plain output is pasteable pretty JSON between comment lines', async () => {
+    const { code, out, err } = await run(['bot-policy', '--account', ACCOUNT, '--allowed-roles', ROLES]);
+    expect([code, err]).toEqual([0, '']);
+    const json = out
+      .split('\n')
+      .filter((l) => !l.startsWith('#'))
+      .join('\n');
+    expect(json).toContain('\n  "Statement": [');
+    expect(JSON.parse(json).Statement[0]).toEqual({
+      Sid: 'WhoAmI',
+      Effect: 'Allow',
+      Action: 'sts:GetCallerIdentity',
+      Resource: '*',
+    });
+    expect(out).toContain(`account ${ACCOUNT}`);
+    expect(out).toMatch(/SHA-256 of the canonical policy text: [0-9a-f]{64}/);
+  });
+
+  it('--help explains the options', async () => {
+    const { code, out } = await run(['bot-policy', '--help']);
+    expect(code).toBe(0);
+    for (const word of ['bot-policy', '--allowed-roles', '--cross-account-role-name'])
+      expect(out).toContain(word);
+  });
+
+  it.each([
+    [['bot-policy', '--allowed-roles', ROLES], /needs --account/],
+    [['bot-policy', '--account', ACCOUNT], /needs --allowed-roles/],
+    [['bot-policy', '--account', ACCOUNT, '--allowed-roles', ' , '], /needs --allowed-roles/],
+    [['bot-policy', '--account', '12345', '--allowed-roles', ROLES], /not a 12-digit AWS account ID/],
+    [
+      ['bot-policy', '--account', ACCOUNT, '--allowed-roles', 'connect-*'],
+      /"connect-\*" is not a role ARN pattern/,
+    ],
+    [
+      ['bot-policy', '--account', ACCOUNT, '--allowed-roles', `arn:aws:iam::${ACCOUNT}:role/connect-?`],
+      /only "\*" is a wildcard/,
+    ],
+    [
+      ['bot-policy', '--account', ACCOUNT, '--allowed-roles', ROLES, '--cross-account-role-name', 'a b'],
+      /not a valid IAM role name/,
+    ],
+    [
+      ['bot-policy', '--account', ACCOUNT, '--allowed-roles', ROLES, '--managed'],
+      /unknown option '--managed'/,
+    ],
+    [['bot-policy', '--account', ACCOUNT, '--allowed-roles', ROLES, 'extra'], /unexpected argument "extra"/],
+    [['bot-policy', '--account'], /argument missing/],
+  ])('%j exits 2 with one line on stderr', async (argv, message) => {
+    const { code, out, err } = await run(argv);
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toMatch(/^cases-access: /);
+    expect(err).toMatch(message);
+    expect(err.trim().split('\n')).toHaveLength(1);
+  });
+});
+
 describe('the built bin', () => {
   const exec = promisify(execFile);
   const bin = join(__dirname, '../dist/cli.js');

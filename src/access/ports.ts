@@ -29,6 +29,9 @@ export interface IamGateway {
   getRolePolicy(roleName: string, policyName: string): Promise<string | undefined>;
   attachRolePolicy(roleName: string, policyArn: string): Promise<IamCallResult>;
   listAttachedRolePolicies(roleName: string): Promise<string[]>;
+  /** `gone: true` when there was nothing to delete: removal is idempotent. */
+  deleteRolePolicy(roleName: string, policyName: string): Promise<IamCallResult & { gone?: boolean }>;
+  detachRolePolicy(roleName: string, policyArn: string): Promise<IamCallResult & { gone?: boolean }>;
 }
 
 export interface CallerIdentity {
@@ -48,7 +51,13 @@ export type StepNotice =
   | { kind: 'verified'; policyName: string; sha256: string; managedPolicyArns: string[] }
   | { kind: 'applied' }
   | { kind: 'failed'; failure: IamFailure }
-  | { kind: 'denied'; by: string; reason: string };
+  | { kind: 'denied'; by: string; reason: string }
+  | { kind: 'revoking'; by: string; reason: string }
+  | { kind: 'revoked'; removed: string[]; kept: string[] }
+  | { kind: 'revoke_failed'; failure: IamFailure; retryAt?: Date }
+  | { kind: 'expired'; pendingFor: string }
+  | { kind: 'remind_approvers'; pendingFor: string }
+  | { kind: 'ending_soon'; expiresAt: Date };
 
 export interface Notifier {
   postApprovalCard(request: AccessRequest): Promise<SlackMessageRef>;

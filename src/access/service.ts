@@ -4,13 +4,22 @@ import type { ConnectInstanceScope, PolicyPlan } from '../policy';
 import type { Logger } from '../log';
 import type { Store } from '../store/store';
 import { parseInstanceText } from './command';
-import type { ParsedCommand } from './command';
+import type { RequestCommand } from './command';
+import { formatDuration } from './duration';
 import { IamError } from './ports';
-import type { ApproverDirectory, Clock, IamGateway, IdentityProvider, Notifier, StepNotice } from './ports';
+import type { ApproverDirectory, Clock, IamGateway, IdentityProvider, Notifier } from './ports';
+import { Journal, readBack } from './journal';
+import { Reporter } from './reporter';
 import { guardrailRefusal, isAllowed, parseRoleInput, RoleInputError } from './roles';
 import type { AccessRequest, RoleRef } from './types';
 
 /** The workflow: submit, approve (then apply and verify), deny. It knows the store and the ports, never Slack or AWS. */
+
+export interface GrantDurations {
+  /** Applied to requests without `--for`; absent: grants last until revoked (unless a maximum is set). */
+  defaultSeconds?: number;
+  maxSeconds?: number;
+}
 
 export interface AccessServiceDeps {
   store: Store;
@@ -23,15 +32,18 @@ export interface AccessServiceDeps {
   allowedRolePatterns: readonly string[];
   /** Region of a bare `--instance <id>`; an instance ARN carries its own. */
   awsRegion?: string;
+  grantDurations?: GrantDurations;
   /** Read-back attempts for IAM's eventual consistency, and the first pause between them (doubling). */
   verifyAttempts?: number;
   verifyDelayMs?: number;
 }
 
-export type Outcome<T> = { ok: true; value: T } | { ok: false; message: string };
-export type RequestCommand = Extract<ParsedCommand, { kind: 'request' }>;
+/** Which field of the request dialog a refusal is about, so it can be shown inline there. */
+export type RequestField = 'role' | 'instance' | 'duration' | 'reason';
 
-const refuse = <T>(message: string): Outcome<T> => ({ ok: false, message });
+export type Outcome<T> = { ok: true; value: T } | { ok: false; message: string; field?: RequestField };
+
+const refuse = <T>(message: string, field?: RequestField): Outcome<T> => ({ ok: false, message, field });
 
 /** Short, unambiguous, unguessable: `CA-` and 10 Crockford base32 characters. */
 export function newRequestId(): string {
@@ -39,26 +51,36 @@ export function newRequestId(): string {
   return `CA-${[...randomBytes(10)].map((b) => alphabet[b % 32]).join('')}`;
 }
 
+/** A request that passed every check, ready to be stored and shown to approvers. */
+export interface PreparedRequest {
+  role: RoleRef;
+  plan: PolicyPlan;
+  instance?: ConnectInstanceScope;
+  durationSeconds?: number;
+  reason: string;
+}
+
 export class AccessService {
   private readonly verifyAttempts: number;
   private readonly verifyDelayMs: number;
+  readonly report: Reporter;
+  private readonly journal: Journal;
 
   constructor(private readonly deps: AccessServiceDeps) {
     this.verifyAttempts = deps.verifyAttempts ?? 5;
     this.verifyDelayMs = deps.verifyDelayMs ?? 250;
+    this.report = new Reporter(deps.notifier, deps.logger);
+    this.journal = new Journal(deps.store, deps.clock, this.report);
   }
 
-  /** Validates everything before anyone is asked to approve; a refusal writes nothing. */
-  async submit(
-    requesterId: string,
-    command: RequestCommand,
-  ): Promise<Outcome<{ request: AccessRequest; cardLink?: string }>> {
-    const { store, iam, identity, notifier, clock } = this.deps;
+  /** Every check a request must pass before anyone is asked to approve it. Writes nothing. */
+  async prepare(command: RequestCommand): Promise<Outcome<PreparedRequest>> {
+    const { iam, identity } = this.deps;
     let input;
     try {
       input = parseRoleInput(command.roleText);
     } catch (error) {
-      if (error instanceof RoleInputError) return refuse(error.message);
+      if (error instanceof RoleInputError) return refuse(error.message, 'role');
       throw error;
     }
     const caller = await identity.callerIdentity();
@@ -76,51 +98,81 @@ export class AccessService {
     if (claimed.accountId !== caller.accountId)
       return refuse(
         `\`${claimed.arn}\` is in account ${claimed.accountId}; this bot manages roles in its own account (${caller.accountId}) only.`,
+        'role',
       );
     const guard = guardrailRefusal(claimed, caller);
-    if (guard) return refuse(guard);
+    if (guard) return refuse(guard, 'role');
     if (input.kind === 'arn' && !isAllowed(claimed.arn, this.deps.allowedRolePatterns))
-      return refuse(
-        `\`${claimed.arn}\` is not in ALLOWED_ROLES, so the bot may not grant it anything. Ask an administrator if it should be.`,
-      );
+      return refuse(notAllowed(claimed.arn), 'role');
+
+    const duration = this.grantDuration(command.durationSeconds);
+    if (!duration.ok) return duration;
 
     let instance: ConnectInstanceScope | undefined;
     if (command.instanceText) {
       const parsed = parseInstanceText(command.instanceText);
-      if (!parsed) return refuse(`\`${command.instanceText}\` is not an Amazon Connect instance ID or ARN.`);
+      if (!parsed)
+        return refuse(`\`${command.instanceText}\` is not an Amazon Connect instance ID or ARN.`, 'instance');
       if (parsed.accountId && parsed.accountId !== claimed.accountId)
         return refuse(
           `The instance is in account ${parsed.accountId} but the role is in ${claimed.accountId}.`,
+          'instance',
         );
       const region = parsed.region ?? this.deps.awsRegion;
       if (!region)
         return refuse(
           '`--instance` with a bare ID needs the bot’s AWS_REGION; give the instance ARN instead.',
+          'instance',
         );
       instance = { instanceId: parsed.instanceId, region };
     }
 
     const found = await iam.getRole(claimed.name);
-    if (!found) return refuse(`The role \`${claimed.name}\` does not exist in account ${claimed.accountId}.`);
+    if (!found)
+      return refuse(`The role \`${claimed.name}\` does not exist in account ${claimed.accountId}.`, 'role');
     if (input.kind === 'arn' && found.arn !== claimed.arn)
       return refuse(
         `The role \`${claimed.name}\` exists as \`${found.arn}\`, not \`${claimed.arn}\`. Use its exact ARN.`,
+        'role',
       );
     const role: RoleRef = { ...claimed, arn: found.arn, path: found.path };
     const realGuard = guardrailRefusal(role, caller);
-    if (realGuard) return refuse(realGuard);
-    if (!isAllowed(role.arn, this.deps.allowedRolePatterns))
-      return refuse(
-        `\`${role.arn}\` is not in ALLOWED_ROLES, so the bot may not grant it anything. Ask an administrator if it should be.`,
-      );
+    if (realGuard) return refuse(realGuard, 'role');
+    if (!isAllowed(role.arn, this.deps.allowedRolePatterns)) return refuse(notAllowed(role.arn), 'role');
 
-    const plan: PolicyPlan = await generatePlan({
+    const plan = await generatePlan({
       task: command.task,
       option: command.option,
       accountId: role.accountId,
       partition,
       instance,
     });
+    return {
+      ok: true,
+      value: { role, plan, instance, durationSeconds: duration.value, reason: command.reason },
+    };
+  }
+
+  private grantDuration(requested: number | undefined): Outcome<number | undefined> {
+    const { defaultSeconds, maxSeconds } = this.deps.grantDurations ?? {};
+    if (requested !== undefined && maxSeconds !== undefined && requested > maxSeconds)
+      return refuse(
+        `\`--for ${formatDuration(requested)}\` is longer than the maximum of ${formatDuration(maxSeconds)} (MAX_GRANT_DURATION).`,
+        'duration',
+      );
+    // With a maximum set, no grant is open-ended: the default falls back to the maximum.
+    return { ok: true, value: requested ?? defaultSeconds ?? maxSeconds };
+  }
+
+  /** Validates, stores and posts the approval card. A refusal writes nothing. */
+  async submit(
+    requesterId: string,
+    command: RequestCommand,
+  ): Promise<Outcome<{ request: AccessRequest; cardLink?: string }>> {
+    const prepared = await this.prepare(command);
+    if (!prepared.ok) return prepared;
+    const { store, notifier, clock } = this.deps;
+    const { role, plan, instance, durationSeconds, reason } = prepared.value;
     const now = clock.now();
     const id = newRequestId();
     const request = await store.createRequest(
@@ -132,11 +184,12 @@ export class AccessService {
         task: plan.task,
         option: plan.option,
         instance,
-        reason: command.reason,
+        reason,
         policyName: plan.policyName,
         documentText: plan.documentText,
         managedPolicyArns: plan.managedPolicyArns,
         sha256: plan.sha256,
+        durationSeconds,
       },
       {
         requestId: id,
@@ -149,6 +202,7 @@ export class AccessService {
           option: plan.option,
           sha256: plan.sha256,
           instance: instance ?? null,
+          durationSeconds: durationSeconds ?? null,
         },
       },
     );
@@ -164,7 +218,7 @@ export class AccessService {
         details: { ...card },
       });
       const withCard = { ...request, card };
-      const cardLink = await this.quietly('card link', () => notifier.cardLink(withCard));
+      const cardLink = await this.report.quietly('card link', () => notifier.cardLink(withCard));
       return { ok: true, value: { request: withCard, cardLink: cardLink ?? undefined } };
     } catch (error) {
       this.deps.logger.error('approval card could not be posted', { requestId: request.id, error });
@@ -227,15 +281,15 @@ export class AccessService {
       const current = await store.getRequest(requestId);
       return refuse(current ? alreadyDecided(current) : `There is no request ${requestId}.`);
     }
-    await this.quietly('card update', () => this.deps.notifier.updateCard(approved));
-    await this.step(approved, { kind: 'approved', by: userId });
+    await this.report.updateCard(approved);
+    await this.report.step(approved, { kind: 'approved', by: userId });
     return { ok: true, value: await this.apply(approved) };
   }
 
   async deny(requestId: string, userId: string, reason: string): Promise<Outcome<AccessRequest>> {
-    const { store, clock, notifier } = this.deps;
+    const { store, clock } = this.deps;
     const trimmed = reason.trim();
-    if (!trimmed) return refuse('A reason is required to deny a request.');
+    if (!trimmed) return refuse('A reason is required to deny a request.', 'reason');
     const check = await this.checkDecider(requestId, userId);
     if (!check.ok) {
       await this.recordRefusal(requestId, userId, check.message);
@@ -252,21 +306,17 @@ export class AccessService {
       const current = await store.getRequest(requestId);
       return refuse(current ? alreadyDecided(current) : `There is no request ${requestId}.`);
     }
-    const notice: StepNotice = { kind: 'denied', by: userId, reason: trimmed };
-    // The card update comes last in every path: once it shows the final state, everything else was said.
-    await this.step(denied, notice);
-    await this.quietly('requester message', () => notifier.tellRequester(denied, notice));
-    await this.quietly('card update', () => notifier.updateCard(denied));
+    await this.report.final(denied, { kind: 'denied', by: userId, reason: trimmed });
     return { ok: true, value: denied };
   }
 
   /** Writes the stored plan, then reads it back. Any IAM error ends the request as failed, reported as AWS said it. */
   private async apply(request: AccessRequest): Promise<AccessRequest> {
-    const { iam, store, clock, notifier } = this.deps;
+    const { iam, store, clock } = this.deps;
     const role = request.role.name;
     try {
       const put = await iam.putRolePolicy(role, request.policyName, request.documentText);
-      await this.recordCall(
+      await this.journal.iamCall(
         request,
         'PutRolePolicy',
         `${request.policyName} on ${request.role.arn}`,
@@ -276,15 +326,32 @@ export class AccessService {
           sha256: request.sha256,
         },
       );
-      for (const arn of request.managedPolicyArns) {
-        const attach = await iam.attachRolePolicy(role, arn);
-        await this.recordCall(
-          request,
-          'AttachRolePolicy',
-          `${arn} to ${request.role.arn}`,
-          attach.awsRequestId,
-          { policyArn: arn },
-        );
+      if (request.managedPolicyArns.length) {
+        // Revocation may detach only what this grant attached, never what the role already had.
+        const before = await iam.listAttachedRolePolicies(role);
+        const attachedByGrant: string[] = [];
+        for (const arn of request.managedPolicyArns) {
+          if (before.includes(arn)) continue;
+          const attach = await iam.attachRolePolicy(role, arn);
+          attachedByGrant.push(arn);
+          await store.updateRequest(request.id, { attachedManagedArns: [...attachedByGrant] });
+          await this.journal.iamCall(
+            request,
+            'AttachRolePolicy',
+            `${arn} to ${request.role.arn}`,
+            attach.awsRequestId,
+            { policyArn: arn },
+          );
+        }
+        const already = request.managedPolicyArns.filter((arn) => before.includes(arn));
+        if (already.length)
+          await store.appendEvent({
+            requestId: request.id,
+            at: clock.now(),
+            actor: 'bot',
+            type: 'iam_call',
+            details: { operation: 'none', alreadyAttached: already },
+          });
       }
       await this.verify(request);
       await store.appendEvent({
@@ -298,22 +365,32 @@ export class AccessService {
           managedPolicyArns: request.managedPolicyArns,
         },
       });
-      await this.step(request, {
+      await this.report.step(request, {
         kind: 'verified',
         policyName: request.policyName,
         sha256: request.sha256,
         managedPolicyArns: request.managedPolicyArns,
       });
+      const now = clock.now();
+      const expiresAt = request.durationSeconds
+        ? new Date(now.getTime() + request.durationSeconds * 1000)
+        : undefined;
       const applied = await store.transition(
         request.id,
         'approved',
         'applied',
-        { completedAt: clock.now() },
-        { requestId: request.id, at: clock.now(), actor: 'bot', type: 'applied', details: {} },
+        { completedAt: now, expiresAt },
+        {
+          requestId: request.id,
+          at: now,
+          actor: 'bot',
+          type: 'applied',
+          details: { expiresAt: expiresAt?.toISOString() ?? null },
+        },
       );
       const final = applied ?? request;
-      await this.quietly('requester message', () => notifier.tellRequester(final, { kind: 'applied' }));
-      await this.quietly('card update', () => notifier.updateCard(final));
+      await this.report.tellRequester(final, { kind: 'applied' });
+      await this.report.updateCard(final);
       return final;
     } catch (error) {
       const failure =
@@ -329,50 +406,26 @@ export class AccessService {
         { requestId: request.id, at: clock.now(), actor: 'bot', type: 'failed', details: { ...failure } },
       );
       const final = failed ?? request;
-      await this.step(final, { kind: 'failed', failure });
-      await this.quietly('requester message', () =>
-        notifier.tellRequester(final, { kind: 'failed', failure }),
-      );
-      await this.quietly('card update', () => notifier.updateCard(final));
+      await this.report.final(final, { kind: 'failed', failure });
       return final;
     }
   }
 
-  /** IAM is eventually consistent: read back with a bounded, doubling pause before calling it a mismatch. */
+  /** Reads the role back until it holds exactly the approved document and managed policies. */
   private async verify(request: AccessRequest): Promise<void> {
     const { iam, clock } = this.deps;
-    let problem = '';
-    for (let attempt = 0; attempt < this.verifyAttempts; attempt++) {
-      if (attempt > 0) await clock.sleep(this.verifyDelayMs * 2 ** (attempt - 1));
+    const problem = await readBack(clock, this.verifyAttempts, this.verifyDelayMs, async () => {
       const stored = await iam.getRolePolicy(request.role.name, request.policyName);
-      const attached = request.managedPolicyArns.length
-        ? await iam.listAttachedRolePolicies(request.role.name)
-        : [];
+      if (stored === undefined) return `the inline policy ${request.policyName} is not on the role`;
+      if (!sameDocument(stored, request.documentText))
+        return `the inline policy ${request.policyName} on the role differs from the approved document`;
+      if (!request.managedPolicyArns.length) return undefined;
+      const attached = await iam.listAttachedRolePolicies(request.role.name);
       const missing = request.managedPolicyArns.filter((arn) => !attached.includes(arn));
-      if (stored === undefined) problem = `the inline policy ${request.policyName} is not on the role`;
-      else if (!sameDocument(stored, request.documentText))
-        problem = `the inline policy ${request.policyName} on the role differs from the approved document`;
-      else if (missing.length) problem = `not attached: ${missing.join(', ')}`;
-      else return;
-    }
-    throw new IamError('VerificationFailed', `read-back after ${this.verifyAttempts} attempts: ${problem}`);
-  }
-
-  private async recordCall(
-    request: AccessRequest,
-    operation: string,
-    target: string,
-    awsRequestId: string | undefined,
-    details: Record<string, unknown>,
-  ): Promise<void> {
-    await this.deps.store.appendEvent({
-      requestId: request.id,
-      at: this.deps.clock.now(),
-      actor: 'bot',
-      type: 'iam_call',
-      details: { operation, ...details, awsRequestId: awsRequestId ?? null },
+      return missing.length ? `not attached: ${missing.join(', ')}` : undefined;
     });
-    await this.step(request, { kind: 'iam_call', operation, target, awsRequestId });
+    if (problem)
+      throw new IamError('VerificationFailed', `read-back after ${this.verifyAttempts} attempts: ${problem}`);
   }
 
   private async recordRefusal(requestId: string, userId: string, reason: string): Promise<void> {
@@ -386,30 +439,23 @@ export class AccessService {
       details: { reason },
     });
   }
-
-  private step(request: AccessRequest, notice: StepNotice): Promise<unknown> {
-    return this.quietly('thread reply', () => this.deps.notifier.postStep(request, notice));
-  }
-
-  /** Slack trouble must never undo or stop an IAM step already taken: log it and carry on. */
-  private async quietly<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
-    try {
-      return await fn();
-    } catch (error) {
-      this.deps.logger.warn(`${what} failed`, { error });
-      return undefined;
-    }
-  }
 }
 
-function alreadyDecided(request: AccessRequest): string {
+function notAllowed(arn: string): string {
+  return `\`${arn}\` is not in ALLOWED_ROLES, so the bot may not grant it anything. Ask an administrator if it should be.`;
+}
+
+export function alreadyDecided(request: AccessRequest): string {
   const who = request.decidedBy ? `<@${request.decidedBy}>` : 'the bot';
   const when = request.decidedAt ? ` at ${request.decidedAt.toISOString()}` : '';
   const verb =
     request.state === 'denied'
       ? 'denied'
-      : request.state === 'failed' && !request.decidedBy
-        ? 'closed'
-        : 'approved';
+      : request.state === 'expired'
+        ? 'expired'
+        : request.state === 'failed' && !request.decidedBy
+          ? 'closed'
+          : 'approved';
+  if (verb === 'expired') return `Request ${request.id} expired without a decision; nothing was changed.`;
   return `Request ${request.id} was already ${verb} by ${who}${when} (now ${request.state}); nothing was changed.`;
 }

@@ -1,7 +1,19 @@
 import type { ConnectInstanceScope, PolicyOption, Task } from '../policy';
 
-/** pending → approved → applied | failed; pending → denied. */
-export const REQUEST_STATES = ['pending', 'approved', 'applied', 'failed', 'denied'] as const;
+/**
+ * pending → approved → applied | failed; pending → denied | expired;
+ * applied → revoking → revoked (or back to applied when IAM refuses the removal).
+ */
+export const REQUEST_STATES = [
+  'pending',
+  'approved',
+  'applied',
+  'failed',
+  'denied',
+  'expired',
+  'revoking',
+  'revoked',
+] as const;
 export type RequestState = (typeof REQUEST_STATES)[number];
 
 export interface RoleRef {
@@ -37,6 +49,8 @@ export interface AccessRequest {
   documentText: string;
   managedPolicyArns: string[];
   sha256: string;
+  /** How long the grant lasts once applied; absent: until revoked. */
+  durationSeconds?: number;
   state: RequestState;
   card?: SlackMessageRef;
   decidedBy?: string;
@@ -44,12 +58,40 @@ export interface AccessRequest {
   denyReason?: string;
   completedAt?: Date;
   failure?: IamFailure;
+  /** Managed policies this grant attached itself (not those the role already had): all that revoke may detach. */
+  attachedManagedArns: string[];
+  /** When the grant ends (set when applied, from durationSeconds). */
+  expiresAt?: Date;
+  approversRemindedAt?: Date;
+  requesterRemindedAt?: Date;
+  revokedBy?: string;
+  revokedAt?: Date;
+  revokeReason?: string;
+  /** After a failed automatic revocation: not before this time again. */
+  nextRevokeAttemptAt?: Date;
 }
 
-export type NewAccessRequest = Omit<
-  AccessRequest,
-  'state' | 'card' | 'decidedBy' | 'decidedAt' | 'denyReason' | 'completedAt' | 'failure'
+/** Fields the workflow sets on an existing request. */
+export type RequestPatch = Partial<
+  Pick<
+    AccessRequest,
+    | 'decidedBy'
+    | 'decidedAt'
+    | 'denyReason'
+    | 'completedAt'
+    | 'failure'
+    | 'attachedManagedArns'
+    | 'expiresAt'
+    | 'approversRemindedAt'
+    | 'requesterRemindedAt'
+    | 'revokedBy'
+    | 'revokedAt'
+    | 'revokeReason'
+    | 'nextRevokeAttemptAt'
+  >
 >;
+
+export type NewAccessRequest = Omit<AccessRequest, keyof RequestPatch | 'state' | 'card'>;
 
 export const EVENT_TYPES = [
   'requested',
@@ -61,10 +103,18 @@ export const EVENT_TYPES = [
   'verified',
   'applied',
   'failed',
+  'expired',
+  'reminded',
+  'revoking',
+  'revoked',
+  'revoke_failed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** One line of the append-only audit log. `actor` is a Slack user ID, or "bot". */
+/**
+ * One line of the append-only audit log. `actor` is a Slack user ID, or "bot". `hash` chains it to the event
+ * before it (SHA-256 of the previous hash and this event's canonical content), so an edited row shows.
+ */
 export interface AuditEvent {
   seq: number;
   requestId: string;
@@ -72,15 +122,24 @@ export interface AuditEvent {
   actor: string;
   type: EventType;
   details: Record<string, unknown>;
+  hash: string;
 }
 
-export type NewAuditEvent = Omit<AuditEvent, 'seq'>;
+export type NewAuditEvent = Omit<AuditEvent, 'seq' | 'hash'>;
 
 /** Fields a transition may set alongside the new state. */
-export interface TransitionPatch {
-  decidedBy?: string;
-  decidedAt?: Date;
-  denyReason?: string;
-  completedAt?: Date;
-  failure?: IamFailure;
+export type TransitionPatch = RequestPatch;
+
+/** What `listRequests` selects; every field narrows. */
+export interface RequestQuery {
+  states?: RequestState[];
+  requesterId?: string;
+  roleArn?: string;
+  roleName?: string;
+  accountId?: string;
+  createdBefore?: Date;
+  expiresBefore?: Date;
+  /** Newest first when set; default oldest first. */
+  newestFirst?: boolean;
+  limit?: number;
 }

@@ -1,7 +1,8 @@
-import type {
-  IAMClient} from '@aws-sdk/client-iam';
+import type { IAMClient } from '@aws-sdk/client-iam';
 import {
   AttachRolePolicyCommand,
+  DeleteRolePolicyCommand,
+  DetachRolePolicyCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
   ListAttachedRolePoliciesCommand,
@@ -95,5 +96,29 @@ export class SdkIamGateway implements IamGateway {
       throw toIamError(error);
     }
     return arns;
+  }
+
+  async deleteRolePolicy(roleName: string, policyName: string): Promise<IamCallResult & { gone?: boolean }> {
+    try {
+      const out = await this.client.send(
+        new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }),
+      );
+      return { awsRequestId: out.$metadata.requestId };
+    } catch (error) {
+      if (isNoSuchEntity(error)) return { gone: true, awsRequestId: toIamError(error).awsRequestId };
+      throw toIamError(error);
+    }
+  }
+
+  async detachRolePolicy(roleName: string, policyArn: string): Promise<IamCallResult & { gone?: boolean }> {
+    try {
+      const out = await this.client.send(
+        new DetachRolePolicyCommand({ RoleName: roleName, PolicyArn: policyArn }),
+      );
+      return { awsRequestId: out.$metadata.requestId };
+    } catch (error) {
+      if (isNoSuchEntity(error)) return { gone: true, awsRequestId: toIamError(error).awsRequestId };
+      throw toIamError(error);
+    }
   }
 }

@@ -17,7 +17,7 @@ export class PlanValidationError extends Error {
 const asList = (v: string | string[]): string[] => (Array.isArray(v) ? v : [v]);
 
 /** `arn:${Partition}:connect:${Region}:${Account}:instance/${InstanceId}` → a regex that also accepts `*` inside variables. */
-function arnFormatRegex(format: string): RegExp {
+export function arnFormatRegex(format: string): RegExp {
   const parts = format.split(/(\$\{[^}]+\})/);
   const last = parts.length - 2;
   const body = parts

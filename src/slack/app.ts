@@ -1,7 +1,8 @@
-import type { Server } from 'node:http';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, LogLevel } from '@slack/bolt';
-import type { CustomRoute, Logger as BoltLogger } from '@slack/bolt';
+import type { Logger as BoltLogger } from '@slack/bolt';
 import type { Config } from '../config';
 import type { Logger } from '../log';
 
@@ -29,21 +30,13 @@ function boltLogger(logger: Logger): BoltLogger {
 }
 
 export function createSlackApp(config: Config, logger: Logger, isHealthy: () => Promise<boolean>): SlackApp {
-  const healthz: CustomRoute = {
-    path: '/healthz',
-    method: ['GET'],
-    handler: (_req, res) => {
-      void isHealthy().then(
-        (ok) => {
-          res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ ok }));
-        },
-        () => {
-          res.writeHead(503, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ ok: false }));
-        },
-      );
-    },
+  const healthz = (_req: IncomingMessage, res: ServerResponse): void => {
+    void isHealthy()
+      .catch(() => false)
+      .then((ok) => {
+        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ ok }));
+      });
   };
   const socketMode = Boolean(config.slack.appToken);
   const app = new App({
@@ -51,24 +44,47 @@ export function createSlackApp(config: Config, logger: Logger, isHealthy: () => 
     logger: boltLogger(logger),
     logLevel: LogLevel[config.logLevel.toUpperCase() as keyof typeof LogLevel],
     clientOptions: config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {},
-    customRoutes: [healthz],
     ...(socketMode
-      ? { socketMode: true, appToken: config.slack.appToken, installerOptions: { port: config.port } }
-      : { signingSecret: config.slack.signingSecret }),
+      ? { socketMode: true, appToken: config.slack.appToken }
+      : {
+          signingSecret: config.slack.signingSecret,
+          customRoutes: [{ path: '/healthz', method: ['GET'], handler: healthz }],
+        }),
   });
+  // Socket Mode has no HTTP listener of Bolt's that reports its errors: /healthz gets its own small server.
+  let healthServer: Server | undefined;
 
   return {
     app,
     async start() {
-      if (socketMode) {
-        await app.start();
-        return config.port;
+      if (!socketMode) {
+        const server = (await app.start(config.port)) as Server;
+        return (server.address() as AddressInfo).port;
       }
-      const server = (await app.start(config.port)) as Server;
+      const server = createServer((req, res) => {
+        if (req.method === 'GET' && req.url?.split('?')[0] === '/healthz') return healthz(req, res);
+        res.writeHead(404).end();
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, () => resolve());
+      });
+      healthServer = server;
+      try {
+        await app.start();
+      } catch (error) {
+        server.close();
+        throw error;
+      }
       return (server.address() as AddressInfo).port;
     },
     async stop() {
       await app.stop();
+      if (healthServer) {
+        const server = healthServer;
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeAllConnections();
+      }
     },
   };
 }

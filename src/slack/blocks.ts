@@ -2,6 +2,7 @@ import type { types } from '@slack/bolt';
 import { CATALOG, prettyJson } from '../policy';
 import type { AccessRequest } from '../access/types';
 import type { StepNotice } from '../access/ports';
+import { formatDuration } from '../access/duration';
 import { code, escapeMrkdwn, mention } from './mrkdwn';
 
 type KnownBlock = types.KnownBlock;
@@ -11,11 +12,18 @@ type KnownBlock = types.KnownBlock;
 export const ACTION = {
   approve: 'cases_access_approve',
   deny: 'cases_access_deny',
+  revoke: 'cases_access_revoke',
   viewPolicy: 'cases_access_view_policy',
 } as const;
 export const DENY_MODAL = 'cases_access_deny_modal';
-export const DENY_REASON_BLOCK = 'deny_reason';
-export const DENY_REASON_INPUT = 'reason';
+export const REVOKE_MODAL = 'cases_access_revoke_modal';
+export const REQUEST_MODAL = 'cases_access_request_modal';
+/** The reason field's block and action IDs, shared by the deny and revoke dialogs. */
+export const REASON_BLOCK = 'reason_block';
+export const REASON_INPUT = 'reason';
+/** The request dialog's fields: block ID = action ID = the name. */
+export const REQUEST_FIELDS = ['task', 'option', 'role', 'instance', 'duration', 'reason'] as const;
+export type RequestFieldName = (typeof REQUEST_FIELDS)[number];
 
 /** Room left for a preformatted policy in one block (Slack caps text around 3,000 characters). */
 export const INLINE_POLICY_LIMIT = 2_900;
@@ -26,7 +34,13 @@ const STATE_LABEL: Record<AccessRequest['state'], string> = {
   applied: ':white_check_mark: Applied and verified',
   failed: ':x: Failed',
   denied: ':no_entry: Denied',
+  expired: ':hourglass: Expired without a decision',
+  revoking: ':gear: Revoking',
+  revoked: ':wastebasket: Revoked',
 };
+
+const slackDate = (date: Date): string =>
+  `<!date^${Math.floor(date.getTime() / 1000)}^{date_short_pretty} {time}|${date.toISOString()}>`;
 
 export function policyDisplay(request: AccessRequest): string {
   return prettyJson(JSON.parse(request.documentText));
@@ -70,6 +84,11 @@ export function approvalCard(request: AccessRequest): KnownBlock[] {
         { type: 'mrkdwn', text: `*Account*\n${code(request.role.accountId)}` },
         { type: 'mrkdwn', text: `*Role*\n${code(request.role.arn)}` },
         { type: 'mrkdwn', text: `*Task · option*\n${request.task} · ${request.option}` },
+        {
+          type: 'mrkdwn',
+          text: `*Grant length*\n${request.durationSeconds ? formatDuration(request.durationSeconds) : 'until revoked'}`,
+        },
+        { type: 'mrkdwn', text: `*Request ID*\n${code(request.id)}` },
       ],
     },
     { type: 'section', text: { type: 'mrkdwn', text: `*Permissions:* ${escapeMrkdwn(title)}` } },
@@ -197,11 +216,11 @@ export function denyModal(request: AccessRequest) {
       },
       {
         type: 'input',
-        block_id: DENY_REASON_BLOCK,
+        block_id: REASON_BLOCK,
         label: { type: 'plain_text', text: 'Reason (shown to the requester)' },
         element: {
           type: 'plain_text_input',
-          action_id: DENY_REASON_INPUT,
+          action_id: REASON_INPUT,
           multiline: true,
           min_length: 1,
           max_length: 500,
@@ -211,7 +230,103 @@ export function denyModal(request: AccessRequest) {
   };
 }
 
-export function stepText(request: AccessRequest, step: StepNotice): string {
+export function revokeModal(request: AccessRequest) {
+  return {
+    type: 'modal' as const,
+    callback_id: REVOKE_MODAL,
+    private_metadata: request.id,
+    title: { type: 'plain_text' as const, text: 'Revoke grant' },
+    submit: { type: 'plain_text' as const, text: 'Revoke' },
+    close: { type: 'plain_text' as const, text: 'Cancel' },
+    blocks: [
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: `Remove what ${request.id} added to ${code(request.role.arn)}.` },
+      },
+      {
+        type: 'input',
+        block_id: REASON_BLOCK,
+        label: { type: 'plain_text', text: 'Reason' },
+        element: {
+          type: 'plain_text_input',
+          action_id: REASON_INPUT,
+          multiline: true,
+          min_length: 1,
+          max_length: 500,
+        },
+      },
+    ] as KnownBlock[],
+  };
+}
+
+const option = (value: string, text: string) => ({ text: { type: 'plain_text' as const, text }, value });
+
+/** `/cases-access` alone: the same request as the command, field by field. */
+export function requestModal() {
+  const text = (
+    name: RequestFieldName,
+    label: string,
+    placeholder: string,
+    optional: boolean,
+    multiline = false,
+  ) => ({
+    type: 'input',
+    block_id: name,
+    optional,
+    label: { type: 'plain_text', text: label },
+    element: {
+      type: 'plain_text_input',
+      action_id: name,
+      multiline,
+      placeholder: { type: 'plain_text', text: placeholder },
+    },
+  });
+  return {
+    type: 'modal' as const,
+    callback_id: REQUEST_MODAL,
+    title: { type: 'plain_text' as const, text: 'Cases access' },
+    submit: { type: 'plain_text' as const, text: 'Request' },
+    close: { type: 'plain_text' as const, text: 'Cancel' },
+    blocks: [
+      {
+        type: 'input',
+        block_id: 'task',
+        label: { type: 'plain_text', text: 'Task' },
+        element: {
+          type: 'radio_buttons',
+          action_id: 'task',
+          initial_option: option('onboard', 'Onboard to Cases'),
+          options: [option('onboard', 'Onboard to Cases'), option('view', 'View Cases domain details')],
+        },
+      },
+      {
+        type: 'input',
+        block_id: 'option',
+        label: { type: 'plain_text', text: 'Permissions' },
+        element: {
+          type: 'radio_buttons',
+          action_id: 'option',
+          initial_option: option('minimal', 'Option 1: minimum permissions (one inline policy)'),
+          options: [
+            option('minimal', 'Option 1: minimum permissions (one inline policy)'),
+            option('managed', 'Option 2: AWS managed policy plus a small inline policy'),
+          ],
+        },
+      },
+      text('role', 'Role', 'arn:aws:iam::123456789012:role/connect-admins or a role name', false),
+      text(
+        'instance',
+        'Amazon Connect instance (optional)',
+        'instance ID or ARN, to narrow to one instance',
+        true,
+      ),
+      text('duration', 'Duration (optional)', 'e.g. 8h or 7d; empty for the default', true),
+      text('reason', 'Reason (optional)', 'shown to approvers', true, true),
+    ] as KnownBlock[],
+  };
+}
+
+export function stepText(request: AccessRequest, step: StepNotice, approverMentions = 'Approvers'): string {
   switch (step.kind) {
     case 'approved':
       return `:white_check_mark: Approved by ${mention(step.by)}. Applying the approved plan (SHA-256 ${code(request.sha256.slice(0, 12))}…).`;
@@ -231,5 +346,25 @@ export function stepText(request: AccessRequest, step: StepNotice): string {
     }
     case 'denied':
       return `:no_entry: Denied by ${mention(step.by)}: ${escapeMrkdwn(step.reason)}`;
+    case 'revoking':
+      return `:wastebasket: Revoking${step.by === 'bot' ? ' (automatic)' : ` at the request of ${mention(step.by)}`}: ${escapeMrkdwn(step.reason)}`;
+    case 'revoked': {
+      const removed = step.removed.length
+        ? `removed ${step.removed.map(code).join(', ')}`
+        : 'nothing needed removing';
+      const kept = step.kept.length ? `; kept ${step.kept.map((k) => escapeMrkdwn(k)).join(', ')}` : '';
+      return `:white_check_mark: Revoked and verified by reading back: ${removed}${kept}.`;
+    }
+    case 'revoke_failed': {
+      const id = step.failure.awsRequestId ? ` (AWS request ID ${code(step.failure.awsRequestId)})` : '';
+      const retry = step.retryAt ? ` The bot tries again after ${slackDate(step.retryAt)}.` : '';
+      return `:x: Revocation failed: ${code(step.failure.code)} ${escapeMrkdwn(step.failure.message)}${id}. The grant is still in place.${retry}`;
+    }
+    case 'expired':
+      return `:hourglass: Request ${request.id} expired after ${step.pendingFor} without a decision; nothing was applied.`;
+    case 'remind_approvers':
+      return `:bell: ${approverMentions}: request ${request.id} has been waiting ${step.pendingFor} for a decision.`;
+    case 'ending_soon':
+      return `:hourglass_flowing_sand: Your grant ${request.id} on ${code(request.role.arn)} ends at ${slackDate(step.expiresAt)}; the bot will revoke it then.`;
   }
 }

@@ -1,17 +1,38 @@
-import type { App, BlockButtonAction, RespondFn } from '@slack/bolt';
-import { COMMAND_HELP, parseCommand } from '../access/command';
-import type { AccessService } from '../access/service';
+import type { App, BlockButtonAction, RespondFn, ViewOutput } from '@slack/bolt';
+import { COMMAND_HELP, MAX_REASON_LENGTH, parseCommand, parseInstanceText } from '../access/command';
+import type { RequestCommand } from '../access/command';
+import { parseDuration } from '../access/duration';
+import type { AccessQueries } from '../access/queries';
+import type { RevocationService } from '../access/revocation';
+import type { AccessService, RequestField } from '../access/service';
+import type { Notifier } from '../access/ports';
 import type { Store } from '../store/store';
 import type { Logger } from '../log';
-import { ACTION, DENY_MODAL, DENY_REASON_BLOCK, DENY_REASON_INPUT, denyModal, policyModal } from './blocks';
+import {
+  ACTION,
+  DENY_MODAL,
+  REASON_BLOCK,
+  REASON_INPUT,
+  REQUEST_MODAL,
+  REVOKE_MODAL,
+  denyModal,
+  policyModal,
+  requestModal,
+  revokeModal,
+} from './blocks';
+import type { RequestFieldName } from './blocks';
 import { code } from './mrkdwn';
+import { auditText, historyText, statusList } from './reports';
 
-/** Bolt listeners: ack first (Slack's 3-second deadline), then hand the work to the access service. */
+/** Bolt listeners: ack first (Slack's 3-second deadline), then hand the work to the access services. */
 
 export const COMMAND = '/cases-access';
 
 interface ListenerDeps {
   service: AccessService;
+  revocations: RevocationService;
+  queries: AccessQueries;
+  notifier: Notifier;
   store: Store;
   logger: Logger;
 }
@@ -19,32 +40,144 @@ interface ListenerDeps {
 const privately = (respond: RespondFn, text: string) =>
   respond({ response_type: 'ephemeral', replace_original: false, text });
 
-export function registerListeners(app: App, { service, store, logger }: ListenerDeps): void {
-  app.command(COMMAND, async ({ ack, command, respond }) => {
+const submitted = (
+  request: { id: string; task: string; option: string; role: { arn: string } },
+  cardLink?: string,
+) =>
+  `:inbox_tray: Request ${code(request.id)} is waiting for an approver in ${cardLink ? `<${cardLink}|the approval card>` : 'the approval channel'}: ${request.task} (${request.option}) for ${code(request.role.arn)}.`;
+
+/** The request dialog's values → the same command the slash command yields, or the field that is wrong. */
+function commandFromModal(
+  view: ViewOutput,
+): { command: RequestCommand } | { errors: Partial<Record<RequestFieldName, string>> } {
+  const field = (name: RequestFieldName) => view.state.values[name]?.[name];
+  const task = field('task')?.selected_option?.value;
+  const option = field('option')?.selected_option?.value;
+  const roleText = field('role')?.value?.trim() ?? '';
+  const instanceText = field('instance')?.value?.trim() || undefined;
+  const durationText = field('duration')?.value?.trim() || undefined;
+  const reason = field('reason')?.value?.trim() ?? '';
+  const errors: Partial<Record<RequestFieldName, string>> = {};
+  if (task !== 'view' && task !== 'onboard') errors.task = 'Choose a task.';
+  if (option !== 'minimal' && option !== 'managed') errors.option = 'Choose an option.';
+  if (!roleText) errors.role = 'Give a role ARN or name.';
+  if (instanceText && !parseInstanceText(instanceText))
+    errors.instance = 'Not an Amazon Connect instance ID (a UUID) or instance ARN.';
+  const durationSeconds = durationText === undefined ? undefined : parseDuration(durationText);
+  if (durationText !== undefined && durationSeconds === undefined)
+    errors.duration = 'Use a duration such as 30m, 8h or 7d.';
+  if (reason.length > MAX_REASON_LENGTH) errors.reason = `Keep it to ${MAX_REASON_LENGTH} characters.`;
+  if (Object.keys(errors).length) return { errors };
+  return {
+    command: {
+      kind: 'request',
+      task: task as RequestCommand['task'],
+      option: option as RequestCommand['option'],
+      roleText,
+      instanceText,
+      durationSeconds,
+      reason,
+    },
+  };
+}
+
+const FIELD_BLOCK: Record<RequestField, RequestFieldName> = {
+  role: 'role',
+  instance: 'instance',
+  duration: 'duration',
+  reason: 'reason',
+};
+
+export function registerListeners(app: App, deps: ListenerDeps): void {
+  const { service, revocations, queries, notifier, store, logger } = deps;
+  const linkOf = (request: Parameters<Notifier['cardLink']>[0]) => notifier.cardLink(request);
+
+  app.command(COMMAND, async ({ ack, command, respond, client }) => {
     await ack();
     const parsed = parseCommand(command.text ?? '');
-    if (parsed.kind === 'help') return void (await privately(respond, COMMAND_HELP));
-    if (parsed.kind === 'error')
-      return void (await privately(
-        respond,
-        `:warning: ${parsed.message}\nNothing was requested. \`${COMMAND} help\` shows the syntax.`,
-      ));
+    const user = command.user_id;
     try {
-      const outcome = await service.submit(command.user_id, parsed);
-      if (!outcome.ok)
-        return void (await privately(respond, `:warning: ${outcome.message}\nNothing was requested.`));
-      const { request, cardLink } = outcome.value;
-      const where = cardLink ? `<${cardLink}|the approval card>` : 'the approval channel';
-      await privately(
-        respond,
-        `:inbox_tray: Request ${code(request.id)} is waiting for an approver in ${where}: ${request.task} (${request.option}) for ${code(request.role.arn)}.`,
-      );
+      switch (parsed.kind) {
+        case 'help':
+          return void (await privately(respond, COMMAND_HELP));
+        case 'modal':
+          return void (await client.views.open({ trigger_id: command.trigger_id, view: requestModal() }));
+        case 'error':
+          return void (await privately(
+            respond,
+            `:warning: ${parsed.message}\nNothing was changed. \`${COMMAND} help\` shows the syntax.`,
+          ));
+        case 'request': {
+          const outcome = await service.submit(user, parsed);
+          if (!outcome.ok)
+            return void (await privately(respond, `:warning: ${outcome.message}\nNothing was requested.`));
+          return void (await privately(respond, submitted(outcome.value.request, outcome.value.cardLink)));
+        }
+        case 'revoke': {
+          const outcome = await revocations.revoke(parsed.requestId, user, parsed.reason);
+          if (!outcome.ok) return void (await privately(respond, `:no_entry_sign: ${outcome.message}`));
+          const { request, already } = outcome.value;
+          return void (await privately(
+            respond,
+            already
+              ? `Request ${request.id} was already revoked${request.revokedAt ? ` at ${request.revokedAt.toISOString()}` : ''}; nothing else to do.`
+              : `:white_check_mark: Revoked ${request.id}: the grant on ${code(request.role.arn)} is removed and verified.`,
+          ));
+        }
+        case 'status': {
+          if (!parsed.requestId)
+            return void (await privately(
+              respond,
+              await statusList(await queries.recentRequests(user), linkOf),
+            ));
+          const history = await queries.history(user, parsed.requestId);
+          return void (await privately(
+            respond,
+            history.ok ? await historyText(history.value, linkOf) : `:no_entry_sign: ${history.message}`,
+          ));
+        }
+        case 'audit': {
+          const audit = await queries.audit(user, parsed.target);
+          return void (await privately(
+            respond,
+            audit.ok
+              ? await auditText(audit.value.roleArn, audit.value.grants, linkOf)
+              : `:no_entry_sign: ${audit.message}`,
+          ));
+        }
+      }
     } catch (error) {
-      logger.error('command failed', { error, user: command.user_id });
+      logger.error('command failed', { error, user, kind: parsed.kind });
       await privately(
         respond,
-        ':x: Something went wrong while checking the request; nothing was requested. The error is in the bot’s log.',
+        ':x: Something went wrong; nothing was changed. The error is in the bot’s log.',
       );
+    }
+  });
+
+  app.view(REQUEST_MODAL, async ({ ack, view, body, client }) => {
+    const user = body.user.id;
+    const fromModal = commandFromModal(view);
+    if ('errors' in fromModal)
+      return void (await ack({ response_action: 'errors', errors: fromModal.errors }));
+    // Check before closing the dialog so a wrong role is shown on its field; submit checks again.
+    const prepared = await service.prepare(fromModal.command);
+    if (!prepared.ok)
+      return void (await ack({
+        response_action: 'errors',
+        errors: { [FIELD_BLOCK[prepared.field ?? 'role']]: prepared.message.slice(0, 150) },
+      }));
+    await ack();
+    try {
+      const outcome = await service.submit(user, fromModal.command);
+      await client.chat.postMessage({
+        channel: user,
+        text: outcome.ok
+          ? submitted(outcome.value.request, outcome.value.cardLink)
+          : `:warning: ${outcome.message}\nNothing was requested.`,
+      });
+    } catch (error) {
+      logger.error('request from dialog failed', { error, user });
     }
   });
 
@@ -71,6 +204,18 @@ export function registerListeners(app: App, { service, store, logger }: Listener
     }
   });
 
+  app.action<BlockButtonAction>(ACTION.revoke, async ({ ack, body, action, respond, client }) => {
+    await ack();
+    const request = await store.getRequest(action.value ?? '');
+    if (!request) return void (await privately(respond, `There is no request ${action.value ?? ''}.`));
+    if (!(await revocations.mayRevoke(request, body.user.id)))
+      return void (await privately(
+        respond,
+        ':no_entry_sign: Only an approver or the requester can revoke this grant; nothing was changed.',
+      ));
+    await client.views.open({ trigger_id: body.trigger_id, view: revokeModal(request) });
+  });
+
   app.action<BlockButtonAction>(ACTION.viewPolicy, async ({ ack, body, action, client }) => {
     await ack();
     const request = await store.getRequest(action.value ?? '');
@@ -79,20 +224,33 @@ export function registerListeners(app: App, { service, store, logger }: Listener
 
   app.view(DENY_MODAL, async ({ ack, view, body }) => {
     const requestId = view.private_metadata;
-    const reason = view.state.values[DENY_REASON_BLOCK]?.[DENY_REASON_INPUT]?.value?.trim() ?? '';
+    const reason = view.state.values[REASON_BLOCK]?.[REASON_INPUT]?.value?.trim() ?? '';
     if (!reason)
-      return void (await ack({
-        response_action: 'errors',
-        errors: { [DENY_REASON_BLOCK]: 'Give a reason.' },
-      }));
+      return void (await ack({ response_action: 'errors', errors: { [REASON_BLOCK]: 'Give a reason.' } }));
     const check = await service.checkDecider(requestId, body.user.id);
     if (!check.ok)
-      return void (await ack({ response_action: 'errors', errors: { [DENY_REASON_BLOCK]: check.message } }));
+      return void (await ack({ response_action: 'errors', errors: { [REASON_BLOCK]: check.message } }));
     await ack();
     try {
       await service.deny(requestId, body.user.id, reason);
     } catch (error) {
       logger.error('deny failed', { error, user: body.user.id, requestId });
+    }
+  });
+
+  app.view(REVOKE_MODAL, async ({ ack, view, body, client }) => {
+    const requestId = view.private_metadata;
+    const reason = view.state.values[REASON_BLOCK]?.[REASON_INPUT]?.value?.trim() ?? '';
+    if (!reason)
+      return void (await ack({ response_action: 'errors', errors: { [REASON_BLOCK]: 'Give a reason.' } }));
+    await ack();
+    try {
+      const outcome = await revocations.revoke(requestId, body.user.id, reason);
+      // Refusals (not allowed, not applied) reach only the one who tried.
+      if (!outcome.ok)
+        await client.chat.postMessage({ channel: body.user.id, text: `:no_entry_sign: ${outcome.message}` });
+    } catch (error) {
+      logger.error('revoke failed', { error, user: body.user.id, requestId });
     }
   });
 }

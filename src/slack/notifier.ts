@@ -1,14 +1,23 @@
 import type { webApi } from '@slack/bolt';
 import type { Notifier, StepNotice } from '../access/ports';
 import type { AccessRequest, SlackMessageRef } from '../access/types';
+import type { ApproverList } from '../config';
 import { approvalCard, cardText, stepText } from './blocks';
 
 /** The workflow's Notifier over Slack's Web API: the card, its thread, and direct messages to the requester. */
 export class SlackNotifier implements Notifier {
+  private readonly approverMentions: string;
+
   constructor(
     private readonly client: webApi.WebClient,
     private readonly approvalChannelId: string,
-  ) {}
+    approvers: ApproverList,
+  ) {
+    this.approverMentions = [
+      ...approvers.userIds.map((id) => `<@${id}>`),
+      ...approvers.usergroupIds.map((id) => `<!subteam^${id}>`),
+    ].join(' ');
+  }
 
   async postApprovalCard(request: AccessRequest): Promise<SlackMessageRef> {
     const out = await this.client.chat.postMessage({
@@ -37,7 +46,7 @@ export class SlackNotifier implements Notifier {
     await this.client.chat.postMessage({
       channel: request.card.channelId,
       thread_ts: request.card.messageTs,
-      text: stepText(request, step),
+      text: stepText(request, step, this.approverMentions),
       unfurl_links: false,
       unfurl_media: false,
     });

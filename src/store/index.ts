@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Pool } from 'pg';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type { Dialect } from 'kysely';
 import { KyselyStore } from './kysely-store';
 import { migrateToLatest } from './migrations';
@@ -11,7 +12,7 @@ import type { Store } from './store';
 
 export type { Store } from './store';
 export { KyselyStore, StoreDataError } from './kysely-store';
-export { migrateToLatest } from './migrations';
+export { migrateToLatest, PG_MIGRATION_LOCK_KEY } from './migrations';
 export type { SqlDialectName } from './migrations';
 export type { Database } from './schema';
 
@@ -21,7 +22,11 @@ export type { Database } from './schema';
  * - `sqlite:<path>`: a file; a relative path is relative to the working directory, missing parent folders are
  *   created. `sqlite://<path>` is accepted too (so `sqlite:///var/lib/x.db` is `/var/lib/x.db`).
  * - `sqlite::memory:`: a private in-memory database (gone on close).
- * - `postgres://…`, `postgresql://…`: not supported yet.
+ * - `postgres://…`, `postgresql://…`: a PostgreSQL database, through a pool of at most 10 connections. Query
+ *   parameters are node-postgres's (`sslmode=…`, `application_name=…`, …). The tables live in the first existing
+ *   schema of the search_path (normally `public`); to use another, add `?options=-c%20search_path%3D<schema>`
+ *   (the schema must exist). Several processes may share one database: migrations are serialised by an advisory
+ *   lock, and a request's transition is one conditional UPDATE, so exactly one of them wins it.
  */
 export async function openStore(databaseUrl: string): Promise<Store> {
   const { dialect, name } = dialectFor(databaseUrl);
@@ -32,7 +37,7 @@ export async function openStore(databaseUrl: string): Promise<Store> {
     await db.destroy();
     throw e;
   }
-  return new KyselyStore(db);
+  return new KyselyStore(db, name);
 }
 
 function dialectFor(databaseUrl: string): { dialect: Dialect; name: SqlDialectName } {
@@ -40,14 +45,30 @@ function dialectFor(databaseUrl: string): { dialect: Dialect; name: SqlDialectNa
     return { dialect: new SqliteDialect({ database: openSqlite(sqlitePath(databaseUrl)) }), name: 'sqlite' };
   }
   if (/^postgres(ql)?:\/\//i.test(databaseUrl)) {
-    // Later: return { dialect: new PostgresDialect({ pool: new Pool({ connectionString: databaseUrl }) }), name: 'postgres' };
-    throw new Error('PostgreSQL is not supported yet');
+    return { dialect: new PostgresDialect({ pool: postgresPool(databaseUrl) }), name: 'postgres' };
   }
   // Only the scheme is echoed: a URL may carry a password.
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(databaseUrl)?.[1];
   throw new Error(
     `Unsupported database URL${scheme === undefined ? '' : ` (scheme "${scheme}")`}: expected sqlite:<path>, sqlite::memory: or postgres://…`,
   );
+}
+
+/** node-postgres pool settings (an `application_name` in the URL wins over the one here). */
+export const PG_POOL_DEFAULTS = {
+  max: 10,
+  // Fail a query (and so /healthz) after 10 s without a connection, rather than waiting forever for a down server.
+  connectionTimeoutMillis: 10_000,
+  idleTimeoutMillis: 30_000,
+  application_name: 'cases-access',
+} as const;
+
+function postgresPool(databaseUrl: string): Pool {
+  const pool = new Pool({ ...PG_POOL_DEFAULTS, connectionString: databaseUrl });
+  // An idle connection that breaks (server restart, network) is dropped from the pool and emits 'error' here; without
+  // a listener Node would crash the process. The next query opens a new connection, or fails and says why.
+  pool.on('error', () => undefined);
+  return pool;
 }
 
 /** The file path of a `sqlite:` URL, or `:memory:`. */

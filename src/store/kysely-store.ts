@@ -7,10 +7,13 @@ import type {
   EventType,
   NewAccessRequest,
   NewAuditEvent,
+  RequestPatch,
+  RequestQuery,
   RequestState,
   SlackMessageRef,
-  TransitionPatch,
 } from '../access/types';
+import { chainHash, GENESIS_HASH } from './audit-chain';
+import type { SqlDialectName } from './migrations';
 import { OPTIONS, TASKS } from '../policy/types';
 import type { PolicyOption, Task } from '../policy/types';
 import type { Database, EventRow, NewEventRow, NewRequestRow, RequestRow, RequestUpdate } from './schema';
@@ -23,17 +26,24 @@ export class StoreDataError extends Error {
 
 /**
  * The Store over Kysely. Dialect-neutral: only portable SQL (conditional UPDATE, INSERT … RETURNING, ORDER BY), so
- * the same class serves SQLite now and PostgreSQL later. Every write that touches a request runs in one transaction
- * with its event.
+ * the same class serves SQLite and PostgreSQL. Every write that touches a request runs in one transaction with its
+ * event.
+ *
+ * `transition` is exactly-once across connections and processes on both: SQLite has one writer at a time; on
+ * PostgreSQL (READ COMMITTED, the default) a second `UPDATE … WHERE id = ? AND state = from` blocks on the row lock
+ * of the first, then re-evaluates its WHERE against the committed row, finds `state` changed and updates nothing.
  */
 export class KyselyStore implements Store {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly dialect: SqlDialectName = 'sqlite',
+  ) {}
 
   async createRequest(request: NewAccessRequest, event: NewAuditEvent): Promise<AccessRequest> {
     assertEventFor(request.id, event);
     return this.db.transaction().execute(async (trx) => {
       await trx.insertInto('requests').values(requestToRow(request)).execute();
-      await insertEvent(trx, event);
+      await insertEvent(trx, event, this.dialect);
       return mustGet(trx, request.id);
     });
   }
@@ -56,7 +66,7 @@ export class KyselyStore implements Store {
     id: string,
     from: RequestState,
     to: RequestState,
-    patch: TransitionPatch,
+    patch: RequestPatch,
     event: NewAuditEvent,
   ): Promise<AccessRequest | undefined> {
     assertEventFor(id, event);
@@ -70,13 +80,52 @@ export class KyselyStore implements Store {
         .executeTakeFirst();
       // numUpdatedRows is a bigint (better-sqlite3 `changes`, pg `rowCount`, both converted by Kysely).
       if (result.numUpdatedRows !== 1n) return undefined;
-      await insertEvent(trx, event);
+      await insertEvent(trx, event, this.dialect);
       return mustGet(trx, id);
     });
   }
 
+  async updateRequest(id: string, patch: RequestPatch): Promise<void> {
+    const set = patchToRow(patch);
+    if (Object.keys(set).length === 0) return;
+    await this.db.updateTable('requests').set(set).where('id', '=', id).execute();
+  }
+
+  async listRequests(query: RequestQuery): Promise<AccessRequest[]> {
+    let q = this.db.selectFrom('requests').selectAll();
+    if (query.states?.length) q = q.where('state', 'in', query.states);
+    if (query.requesterId !== undefined) q = q.where('requester_id', '=', query.requesterId);
+    if (query.roleArn !== undefined) q = q.where('role_arn', '=', query.roleArn);
+    if (query.roleName !== undefined) q = q.where('role_name', '=', query.roleName);
+    if (query.accountId !== undefined) q = q.where('role_account_id', '=', query.accountId);
+    // ISO-8601 text in UTC compares in time order.
+    if (query.createdBefore !== undefined) q = q.where('created_at', '<=', dateToText(query.createdBefore));
+    if (query.expiresBefore !== undefined)
+      q = q.where('expires_at', 'is not', null).where('expires_at', '<=', dateToText(query.expiresBefore));
+    q = q.orderBy('created_at', query.newestFirst ? 'desc' : 'asc').orderBy('id', 'asc');
+    if (query.limit !== undefined) q = q.limit(query.limit);
+    return (await q.execute()).map(rowToRequest);
+  }
+
+  async claimReminder(id: string, who: 'approvers' | 'requester', at: Date): Promise<boolean> {
+    const column = who === 'approvers' ? 'approvers_reminded_at' : 'requester_reminded_at';
+    const result = await this.db
+      .updateTable('requests')
+      .set({ [column]: dateToText(at) })
+      .where('id', '=', id)
+      .where(column, 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
   async appendEvent(event: NewAuditEvent): Promise<AuditEvent> {
-    return this.db.transaction().execute((trx) => insertEvent(trx, event));
+    return this.db.transaction().execute((trx) => insertEvent(trx, event, this.dialect));
+  }
+
+  async listAllEvents(since?: Date): Promise<AuditEvent[]> {
+    let q = this.db.selectFrom('events').selectAll();
+    if (since !== undefined) q = q.where('at', '>=', dateToText(since));
+    return (await q.orderBy('seq', 'asc').execute()).map(rowToEvent);
   }
 
   async listEvents(requestId: string): Promise<AuditEvent[]> {
@@ -103,10 +152,32 @@ export class KyselyStore implements Store {
   }
 }
 
-async function insertEvent(trx: Transaction<Database>, event: NewAuditEvent): Promise<AuditEvent> {
+/** A fixed key for the advisory lock that serialises appends to the hash chain on PostgreSQL. */
+export const PG_EVENT_CHAIN_LOCK_KEY = 2003986952092126730n;
+
+/**
+ * Appends to the hash chain: the next seq and the hash over the previous one, in the caller's transaction.
+ * PostgreSQL appends from several processes would race for the same predecessor: an advisory lock (released at
+ * commit) serialises them. SQLite has one writer at a time.
+ */
+async function insertEvent(
+  trx: Transaction<Database>,
+  event: NewAuditEvent,
+  dialect: SqlDialectName,
+): Promise<AuditEvent> {
+  if (dialect === 'postgres')
+    await sql`select pg_advisory_xact_lock(${PG_EVENT_CHAIN_LOCK_KEY})`.execute(trx);
+  const last = await trx
+    .selectFrom('events')
+    .select(['seq', 'hash'])
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const seq = (last ? Number(last.seq) : 0) + 1;
+  const hash = chainHash(last?.hash || GENESIS_HASH, { ...event, seq });
   const row = await trx
     .insertInto('events')
-    .values(eventToRow(event))
+    .values(eventToRow({ ...event, seq, hash }))
     .returningAll()
     .executeTakeFirstOrThrow();
   return rowToEvent(row);
@@ -145,11 +216,12 @@ export function requestToRow(r: NewAccessRequest): NewRequestRow {
     managed_policy_arns: JSON.stringify(r.managedPolicyArns),
     sha256: r.sha256,
     state: 'pending',
+    duration_seconds: r.durationSeconds ?? null,
   };
 }
 
 /** Only the fields present in the patch are written; a transition never clears a field. */
-export function patchToRow(p: TransitionPatch): RequestUpdate {
+export function patchToRow(p: RequestPatch): RequestUpdate {
   const u: RequestUpdate = {};
   if (p.decidedBy !== undefined) u.decided_by = p.decidedBy;
   if (p.decidedAt !== undefined) u.decided_at = dateToText(p.decidedAt);
@@ -160,6 +232,14 @@ export function patchToRow(p: TransitionPatch): RequestUpdate {
     u.failure_message = p.failure.message;
     u.failure_aws_request_id = p.failure.awsRequestId ?? null;
   }
+  if (p.attachedManagedArns !== undefined) u.attached_managed_arns = JSON.stringify(p.attachedManagedArns);
+  if (p.expiresAt !== undefined) u.expires_at = dateToText(p.expiresAt);
+  if (p.approversRemindedAt !== undefined) u.approvers_reminded_at = dateToText(p.approversRemindedAt);
+  if (p.requesterRemindedAt !== undefined) u.requester_reminded_at = dateToText(p.requesterRemindedAt);
+  if (p.revokedBy !== undefined) u.revoked_by = p.revokedBy;
+  if (p.revokedAt !== undefined) u.revoked_at = dateToText(p.revokedAt);
+  if (p.revokeReason !== undefined) u.revoke_reason = p.revokeReason;
+  if (p.nextRevokeAttemptAt !== undefined) u.next_revoke_attempt_at = dateToText(p.nextRevokeAttemptAt);
   return u;
 }
 
@@ -178,7 +258,19 @@ export function rowToRequest(row: RequestRow): AccessRequest {
     managedPolicyArns: parseStringArray(row.managed_policy_arns),
     sha256: row.sha256,
     state: oneOf<RequestState>(REQUEST_STATES, row.state, 'state'),
+    attachedManagedArns: parseStringArray(row.attached_managed_arns),
   };
+  if (row.duration_seconds !== null) r.durationSeconds = Number(row.duration_seconds);
+  if (row.expires_at !== null) r.expiresAt = textToDate(row.expires_at, 'expires_at');
+  if (row.approvers_reminded_at !== null)
+    r.approversRemindedAt = textToDate(row.approvers_reminded_at, 'approvers_reminded_at');
+  if (row.requester_reminded_at !== null)
+    r.requesterRemindedAt = textToDate(row.requester_reminded_at, 'requester_reminded_at');
+  if (row.revoked_by !== null) r.revokedBy = row.revoked_by;
+  if (row.revoked_at !== null) r.revokedAt = textToDate(row.revoked_at, 'revoked_at');
+  if (row.revoke_reason !== null) r.revokeReason = row.revoke_reason;
+  if (row.next_revoke_attempt_at !== null)
+    r.nextRevokeAttemptAt = textToDate(row.next_revoke_attempt_at, 'next_revoke_attempt_at');
   if (row.instance_id !== null && row.instance_region !== null) {
     r.instance = { instanceId: row.instance_id, region: row.instance_region };
   }
@@ -196,8 +288,10 @@ export function rowToRequest(row: RequestRow): AccessRequest {
   return r;
 }
 
-export function eventToRow(e: NewAuditEvent): NewEventRow {
+export function eventToRow(e: NewAuditEvent & { seq: number; hash: string }): NewEventRow {
   return {
+    seq: e.seq,
+    hash: e.hash,
     request_id: e.requestId,
     at: dateToText(e.at),
     actor: e.actor,
@@ -219,6 +313,7 @@ export function rowToEvent(row: EventRow): AuditEvent {
     actor: row.actor,
     type: oneOf<EventType>(EVENT_TYPES, row.type, 'type'),
     details: details as Record<string, unknown>,
+    hash: row.hash,
   };
 }
 

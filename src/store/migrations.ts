@@ -1,7 +1,7 @@
 import { Migrator, sql } from 'kysely';
 import type { Kysely, Migration, MigrationProvider, MigrationResultSet } from 'kysely';
 
-/** The SQL dialects the store knows how to migrate. Only `sqlite` is wired up in `openStore` for now. */
+/** The SQL dialects the store knows how to migrate. */
 export type SqlDialectName = 'sqlite' | 'postgres';
 
 /**
@@ -71,6 +71,55 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
         await db.schema.dropTable('requests').execute();
       },
     },
+    // The grant lifecycle (revoke, time-bound grants, expiry, reminders) and the audit log's hash chain.
+    '0002_lifecycle': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        const columns: Array<[string, 'text' | 'integer', string?]> = [
+          ['duration_seconds', 'integer'],
+          ['attached_managed_arns', 'text', '[]'],
+          ['expires_at', 'text'],
+          ['approvers_reminded_at', 'text'],
+          ['requester_reminded_at', 'text'],
+          ['revoked_by', 'text'],
+          ['revoked_at', 'text'],
+          ['revoke_reason', 'text'],
+          ['next_revoke_attempt_at', 'text'],
+        ];
+        for (const [name, type, fallback] of columns)
+          await db.schema
+            .alterTable('requests')
+            .addColumn(name, type, (c) => (fallback === undefined ? c : c.notNull().defaultTo(fallback)))
+            .execute();
+        await db.schema
+          .createIndex('requests_state_expires_idx')
+          .on('requests')
+          .columns(['state', 'expires_at'])
+          .execute();
+        await db.schema.createIndex('requests_role_arn_idx').on('requests').column('role_arn').execute();
+        await db.schema.createIndex('requests_role_name_idx').on('requests').column('role_name').execute();
+        await db.schema
+          .alterTable('events')
+          .addColumn('hash', 'text', (c) => c.notNull().defaultTo(''))
+          .execute();
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        await db.schema.alterTable('events').dropColumn('hash').execute();
+        for (const index of ['requests_state_expires_idx', 'requests_role_arn_idx', 'requests_role_name_idx'])
+          await db.schema.dropIndex(index).execute();
+        for (const name of [
+          'duration_seconds',
+          'attached_managed_arns',
+          'expires_at',
+          'approvers_reminded_at',
+          'requester_reminded_at',
+          'revoked_by',
+          'revoked_at',
+          'revoke_reason',
+          'next_revoke_attempt_at',
+        ])
+          await db.schema.alterTable('requests').dropColumn(name).execute();
+      },
+    },
   };
 }
 
@@ -82,22 +131,23 @@ export function migrationProvider(dialect: SqlDialectName): MigrationProvider {
 /**
  * Applies every pending migration. Idempotent: already-applied migrations are skipped. Throws if any fails, naming it.
  *
- * All-or-nothing on both dialects: PostgreSQL's Migrator runs in a transaction under an advisory lock. Kysely's
- * SQLite adapter does neither (it declares no transactional DDL, kysely#56, and takes no lock, kysely#729), so on
- * SQLite the whole run, bookkeeping tables included, goes inside one `BEGIN IMMEDIATE`: a failed migration leaves
- * the file as it was, and a second process opening the same file waits (busy_timeout) instead of migrating twice.
- * Consequence for future SQLite migrations: `PRAGMA foreign_keys` cannot be changed inside a transaction; use
- * `PRAGMA defer_foreign_keys = ON` for table rebuilds.
+ * All-or-nothing and safe when several processes start at once, on both dialects:
+ * - SQLite: Kysely's adapter declares no transactional DDL (kysely#56) and takes no lock (kysely#729), so the whole
+ *   run, bookkeeping tables included, goes inside one `BEGIN IMMEDIATE`: a failed migration leaves the file as it
+ *   was, and a second process opening the same file waits (busy_timeout) instead of migrating twice. Consequence for
+ *   future SQLite migrations: `PRAGMA foreign_keys` cannot be changed inside a transaction; use
+ *   `PRAGMA defer_foreign_keys = ON` for table rebuilds.
+ * - PostgreSQL: see `migratePostgres`.
  */
 export async function migrateToLatest<DB>(
   db: Kysely<DB>,
   dialect: SqlDialectName = 'sqlite',
 ): Promise<string[]> {
   const provider = migrationProvider(dialect);
-  const { error, results } =
-    dialect === 'sqlite'
-      ? await migrateSqliteAtomically(db, provider)
-      : await new Migrator({ db, provider }).migrateToLatest();
+  // Errors outside a migration (cannot connect, cannot lock) are reported like those inside one.
+  const { error, results } = await (
+    dialect === 'sqlite' ? migrateSqliteAtomically(db, provider) : migratePostgres(db, provider)
+  ).catch((e: unknown): MigrationResultSet => ({ error: e }));
   const failed = results?.filter((r) => r.status === 'Error').map((r) => r.migrationName) ?? [];
   if (error !== undefined) {
     const detail = error instanceof Error ? error.message : String(error);
@@ -105,6 +155,45 @@ export async function migrateToLatest<DB>(
     throw new Error(`Database ${which}: ${detail}`, { cause: error });
   }
   return results?.filter((r) => r.status === 'Success').map((r) => r.migrationName) ?? [];
+}
+
+/**
+ * The session-level advisory lock key that serialises this app's migrations on one PostgreSQL database (the first 8
+ * bytes of SHA-256("cases-access:migrations")). Advisory lock keys are per database, not per schema: deployments
+ * that share a database in different schemas merely wait for each other's (short) migration.
+ */
+export const PG_MIGRATION_LOCK_KEY = 2003986952092126729n;
+
+/**
+ * PostgreSQL: Kysely's Migrator runs the pending migrations in one transaction under its own advisory lock, so they
+ * are all-or-nothing. Two things it leaves open are closed here:
+ * - Its set-up steps (create `kysely_migration`, `kysely_migration_lock`, insert the lock row) run before its lock,
+ *   and rely on catching "already exists" errors. The whole run is held under our own advisory lock on one
+ *   connection instead, so concurrent starts simply queue.
+ * - Without `migrationTableSchema`, it decides that `kysely_migration` "exists" if a table of that name exists in ANY
+ *   schema of the database, then reads it unqualified from the search_path: a second deployment in another schema
+ *   of the same database would never create its own and fail. We pin it to `current_schema()`, the schema where
+ *   the unqualified `CREATE TABLE`s of the migrations land too (the first existing schema of the search_path).
+ */
+async function migratePostgres<DB>(db: Kysely<DB>, provider: MigrationProvider): Promise<MigrationResultSet> {
+  return db.connection().execute(async (conn) => {
+    const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(conn);
+    const schema = rows[0]?.schema ?? null;
+    if (schema === null) {
+      const { rows: sp } = await sql<{ search_path: string }>`show search_path`.execute(conn);
+      throw new Error(
+        `no schema to create tables in: none of the search_path (${sp[0]?.search_path ?? '?'}) exists`,
+      );
+    }
+    await sql`select pg_advisory_lock(${PG_MIGRATION_LOCK_KEY})`.execute(conn);
+    try {
+      return await new Migrator({ db: conn, provider, migrationTableSchema: schema }).migrateToLatest();
+    } finally {
+      // A session lock outlives transactions: release it before the connection goes back to the pool. If the
+      // connection broke, the server has released it already.
+      await sql`select pg_advisory_unlock(${PG_MIGRATION_LOCK_KEY})`.execute(conn).catch(() => undefined);
+    }
+  });
 }
 
 async function migrateSqliteAtomically<DB>(

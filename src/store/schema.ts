@@ -34,16 +34,28 @@ export interface RequestsTable {
   failure_code: string | null;
   failure_message: string | null;
   failure_aws_request_id: string | null;
+  duration_seconds: number | null;
+  /** JSON array of strings. */
+  attached_managed_arns: Generated<string>;
+  expires_at: string | null;
+  approvers_reminded_at: string | null;
+  requester_reminded_at: string | null;
+  revoked_by: string | null;
+  revoked_at: string | null;
+  revoke_reason: string | null;
+  next_revoke_attempt_at: string | null;
 }
 
 export interface EventsTable {
-  seq: Generated<number>;
+  seq: number;
   request_id: string;
   at: string;
   actor: string;
   type: EventType;
   /** JSON object. */
   details: string;
+  /** SHA-256 of the previous event's hash and this event's canonical content (see audit-chain.ts). */
+  hash: string;
 }
 
 export interface Database {

@@ -3,6 +3,8 @@ import type {
   AuditEvent,
   NewAccessRequest,
   NewAuditEvent,
+  RequestPatch,
+  RequestQuery,
   RequestState,
   SlackMessageRef,
   TransitionPatch,
@@ -25,9 +27,17 @@ export interface Store {
     patch: TransitionPatch,
     event: NewAuditEvent,
   ): Promise<AccessRequest | undefined>;
+  /** Sets fields that are not the state (e.g. what a grant attached so far). */
+  updateRequest(id: string, patch: RequestPatch): Promise<void>;
+  listRequests(query: RequestQuery): Promise<AccessRequest[]>;
+  /** Sets the reminder time only if none is set yet; true for the one caller that did. */
+  claimReminder(id: string, who: 'approvers' | 'requester', at: Date): Promise<boolean>;
+  /** Appends to the hash chain: each event's hash covers the previous hash and its own canonical content. */
   appendEvent(event: NewAuditEvent): Promise<AuditEvent>;
   /** Events of one request, oldest first. */
   listEvents(requestId: string): Promise<AuditEvent[]>;
+  /** Every event in order, optionally from a time on (the export and the chain check). */
+  listAllEvents(since?: Date): Promise<AuditEvent[]>;
   /** True when the database answers (for /healthz). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

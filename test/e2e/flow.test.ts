@@ -14,7 +14,7 @@ import {
 } from '../support/harness';
 import type { Harness } from '../support/harness';
 import { postSigned, slashCommandBody } from '../support/slack-requests';
-import { ACTION, DENY_MODAL, DENY_REASON_BLOCK, DENY_REASON_INPUT } from '../../src/slack/blocks';
+import { ACTION, DENY_MODAL, REASON_BLOCK, REASON_INPUT } from '../../src/slack/blocks';
 
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/connect-admins`;
 let h: Harness;
@@ -198,7 +198,7 @@ describe('the request → approve → apply flow', () => {
     const empty = await h.submitView(
       DENY_MODAL,
       requestId,
-      { [DENY_REASON_BLOCK]: { [DENY_REASON_INPUT]: { type: 'plain_text_input', value: '  ' } } },
+      { [REASON_BLOCK]: { [REASON_INPUT]: { type: 'plain_text_input', value: '  ' } } },
       APPROVER,
     );
     expect(empty.json).toMatchObject({ response_action: 'errors' });
@@ -207,8 +207,8 @@ describe('the request → approve → apply flow', () => {
       DENY_MODAL,
       requestId,
       {
-        [DENY_REASON_BLOCK]: {
-          [DENY_REASON_INPUT]: { type: 'plain_text_input', value: 'use the view task instead' },
+        [REASON_BLOCK]: {
+          [REASON_INPUT]: { type: 'plain_text_input', value: 'use the view task instead' },
         },
       },
       APPROVER,
@@ -271,16 +271,15 @@ describe('refusals before anyone is asked', () => {
     const { status, reply } = await h.command(text);
     expect(status).toBe(200);
     expect(reply).toMatch(message);
-    expect(reply).toContain('Nothing was requested');
+    expect(reply).toMatch(/Nothing was (requested|changed)/);
     expect(h.slack.callsOf('chat.postMessage')).toHaveLength(0);
     expect(writes()).toHaveLength(0);
   });
 
-  it('help, an empty command and unknown words get the grammar', async () => {
-    for (const text of ['help', '']) {
-      const { reply } = await h.command(text);
-      expect(reply).toContain('/cases-access onboard <role>');
-    }
+  it('help gets the grammar', async () => {
+    const { reply } = await h.command('help');
+    expect(reply).toContain('/cases-access onboard <role>');
+    expect(reply).toContain('/cases-access revoke');
   });
 
   it('a bare role name resolves to the bot’s own account', async () => {

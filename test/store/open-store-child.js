@@ -1,4 +1,5 @@
-// Child process for the cross-process migration test: opens (and so migrates) the store at argv[2], then exits.
+// Child process for the cross-process migration tests: opens (and so migrates) the store at the database URL
+// argv[2], then exits.
 // Compiles the TypeScript sources on the fly with @swc/core, as jest does.
 const fs = require('node:fs');
 const swc = require('@swc/core');
@@ -14,7 +15,7 @@ require.extensions['.ts'] = (module, filename) => {
 
 const { openStore } = require('../../src/store/index.ts');
 
-openStore(`sqlite:${process.argv[2]}`).then(
+openStore(process.argv[2]).then(
   async (store) => {
     await store.close();
     process.stdout.write('ok');

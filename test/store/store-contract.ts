@@ -59,7 +59,7 @@ export function storeContract(factory: StoreFactory): void {
     it('round-trips every field, with absent optional fields absent (not null)', async () => {
       const input = newRequest();
       const created = await store.createRequest(input, event(input.id, 'requested'));
-      const expected: AccessRequest = { ...input, state: 'pending' };
+      const expected: AccessRequest = { ...input, state: 'pending', attachedManagedArns: [] };
       expect(created).toStrictEqual(expected);
       const got = await store.getRequest(input.id);
       expect(got).toStrictEqual(expected);
@@ -89,7 +89,11 @@ export function storeContract(factory: StoreFactory): void {
         ],
       });
       await store.createRequest(input, event(input.id, 'requested'));
-      expect(await store.getRequest(input.id)).toStrictEqual({ ...input, state: 'pending' });
+      expect(await store.getRequest(input.id)).toStrictEqual({
+        ...input,
+        state: 'pending',
+        attachedManagedArns: [],
+      });
     });
 
     it('writes the requested event in the same call', async () => {
@@ -273,7 +277,9 @@ export function storeContract(factory: StoreFactory): void {
         actor: 'U9',
         type: 'iam_call',
         details,
+        hash: e2.hash,
       });
+      expect(e2.hash).toMatch(/^[0-9a-f]{64}$/);
       expect(e2.seq).toBeGreaterThan(e1.seq);
       const events = await store.listEvents(a.id);
       expect(events.map((e) => e.type)).toEqual(['requested', 'card_posted', 'iam_call']);

@@ -39,6 +39,7 @@ describe('openStore (SQLite)', () => {
       expect(await second.getRequest(r.id)).toStrictEqual({
         ...r,
         state: 'pending',
+        attachedManagedArns: [],
         card: { channelId: 'C1', messageTs: '1.2' },
       });
       expect((await second.listEvents(r.id)).map((e) => e.type)).toEqual(['requested']);
@@ -95,7 +96,10 @@ describe('openStore (SQLite)', () => {
     }
     const raw = new SqliteDatabase(file, { readonly: true });
     try {
-      expect(raw.prepare('select name from kysely_migration').pluck().all()).toEqual(['0001_initial']);
+      expect(raw.prepare('select name from kysely_migration').pluck().all()).toEqual([
+        '0001_initial',
+        '0002_lifecycle',
+      ]);
     } finally {
       raw.close();
     }
@@ -126,7 +130,7 @@ describe('openStore (SQLite)', () => {
       const file = path.join(tmp, `race-${round}`, 'x.db');
       const outs = await Promise.all(
         Array.from({ length: 4 }, () =>
-          promisify(execFile)(process.execPath, [child, file]).then(
+          promisify(execFile)(process.execPath, [child, `sqlite:${file}`]).then(
             (r) => r.stdout,
             (e: { stdout?: string; message: string }) => e.stdout || e.message,
           ),
@@ -135,7 +139,10 @@ describe('openStore (SQLite)', () => {
       expect(outs).toEqual(['ok', 'ok', 'ok', 'ok']);
       const raw = new SqliteDatabase(file, { readonly: true });
       try {
-        expect(raw.prepare('select name from kysely_migration').pluck().all()).toEqual(['0001_initial']);
+        expect(raw.prepare('select name from kysely_migration').pluck().all()).toEqual([
+          '0001_initial',
+          '0002_lifecycle',
+        ]);
       } finally {
         raw.close();
       }
@@ -163,13 +170,6 @@ describe('openStore (SQLite)', () => {
 });
 
 describe('openStore (bad URLs)', () => {
-  it('refuses PostgreSQL for now', async () => {
-    await expect(openStore('postgres://u:p@localhost:5432/db')).rejects.toThrow(
-      'PostgreSQL is not supported yet',
-    );
-    await expect(openStore('postgresql://localhost/db')).rejects.toThrow('PostgreSQL is not supported yet');
-  });
-
   it('refuses other schemes without echoing credentials', async () => {
     await expect(openStore('mysql://root:hunter2@localhost/db')).rejects.toThrow(
       /Unsupported database URL.*mysql/,

@@ -1,0 +1,80 @@
+import type { Store } from '../store/store';
+import { isRequestId } from './command';
+import type { ApproverDirectory, IdentityProvider } from './ports';
+import { parseRoleInput, RoleInputError } from './roles';
+import type { Outcome } from './service';
+import type { AccessRequest, AuditEvent } from './types';
+
+/** Read-only views for `/cases-access status` and `audit`, with who may see what. */
+
+export interface RequestHistory {
+  request: AccessRequest;
+  events: AuditEvent[];
+}
+
+/** Enough history for one Slack message; the CLI's `audit export` has everything. */
+export const AUDIT_LIMIT = 20;
+
+const refuse = <T>(message: string): Outcome<T> => ({ ok: false, message });
+
+export class AccessQueries {
+  constructor(
+    private readonly store: Store,
+    private readonly approvers: ApproverDirectory,
+    private readonly identity: IdentityProvider,
+  ) {}
+
+  /** The caller's most recent requests, newest first. */
+  async recentRequests(userId: string, limit = 10): Promise<AccessRequest[]> {
+    return this.store.listRequests({ requesterId: userId, newestFirst: true, limit });
+  }
+
+  /** One request's full history: for its requester and for approvers. */
+  async history(userId: string, requestId: string): Promise<Outcome<RequestHistory>> {
+    const request = await this.store.getRequest(requestId);
+    if (!request) return refuse(`There is no request ${requestId}.`);
+    if (request.requesterId !== userId && !(await this.approvers.isApprover(userId)))
+      return refuse(
+        `Request ${requestId} is not yours; only its requester and approvers can see its history.`,
+      );
+    return { ok: true, value: { request, events: await this.store.listEvents(requestId) } };
+  }
+
+  /** Every grant on a role (given as an ARN, a name in the bot's account, or one of its request IDs): approvers only. */
+  async audit(
+    userId: string,
+    target: string,
+  ): Promise<Outcome<{ roleArn: string; grants: RequestHistory[] }>> {
+    if (!(await this.approvers.isApprover(userId))) return refuse('Only approvers can audit a role.');
+    let roleArn: string;
+    if (isRequestId(target)) {
+      const request = await this.store.getRequest(target.toUpperCase());
+      if (!request) return refuse(`There is no request ${target}.`);
+      roleArn = request.role.arn;
+    } else {
+      try {
+        const input = parseRoleInput(target);
+        if (input.kind === 'arn') roleArn = input.role.arn;
+        else {
+          // A bare name: that role in the bot's own account, whatever its path.
+          const caller = await this.identity.callerIdentity();
+          const partition = /^arn:([^:]+):/.exec(caller.arn)?.[1] ?? 'aws';
+          const [known] = await this.store.listRequests({
+            roleName: input.name,
+            accountId: caller.accountId,
+            limit: 1,
+          });
+          roleArn = known?.role.arn ?? `arn:${partition}:iam::${caller.accountId}:role/${input.name}`;
+        }
+      } catch (error) {
+        if (error instanceof RoleInputError) return refuse(error.message);
+        throw error;
+      }
+    }
+    const requests = await this.store.listRequests({ roleArn, newestFirst: true, limit: AUDIT_LIMIT });
+    const grants = await Promise.all(
+      requests.map(async (request) => ({ request, events: await this.store.listEvents(request.id) })),
+    );
+    return { ok: true, value: { roleArn, grants } };
+  }
+}

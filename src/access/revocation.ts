@@ -1,0 +1,223 @@
+import { sameDocument } from '../policy';
+import type { Store } from '../store/store';
+import type { Logger } from '../log';
+import { Journal, readBack } from './journal';
+import { IamError } from './ports';
+import type { ApproverDirectory, Clock, IamGateway } from './ports';
+import type { Reporter } from './reporter';
+import type { Outcome } from './service';
+import type { AccessRequest } from './types';
+
+/**
+ * Removes exactly what one grant added: its inline policy and the managed policies it attached itself, but never
+ * what another active grant on the same role still needs, nor what the role had before. Verified by reading back.
+ */
+
+export interface RevocationDeps {
+  store: Store;
+  iam: IamGateway;
+  approvers: ApproverDirectory;
+  clock: Clock;
+  logger: Logger;
+  report: Reporter;
+  verifyAttempts?: number;
+  verifyDelayMs?: number;
+  /** After a failed automatic revocation, the scheduler waits this long before trying again. */
+  retryAfterMs?: number;
+}
+
+export interface RevocationResult {
+  request: AccessRequest;
+  /** True when it had been revoked already: revoking twice is harmless. */
+  already: boolean;
+}
+
+const refuse = <T>(message: string): Outcome<T> => ({ ok: false, message });
+
+export class RevocationService {
+  private readonly journal: Journal;
+
+  constructor(private readonly deps: RevocationDeps) {
+    this.journal = new Journal(deps.store, deps.clock, deps.report);
+  }
+
+  /** Approvers and the original requester may revoke a grant. */
+  async mayRevoke(request: AccessRequest, userId: string): Promise<boolean> {
+    return userId === request.requesterId || (await this.deps.approvers.isApprover(userId));
+  }
+
+  /** `actor` is the Slack user who asked, or "bot" for the scheduler (which needs no permission check). */
+  async revoke(requestId: string, actor: string, reason: string): Promise<Outcome<RevocationResult>> {
+    const { store, clock, report } = this.deps;
+    const request = await store.getRequest(requestId);
+    if (!request) return refuse(`There is no request ${requestId}.`);
+    if (request.state === 'revoked') return { ok: true, value: { request, already: true } };
+    if (request.state === 'revoking') return refuse(`Request ${requestId} is being revoked right now.`);
+    if (request.state !== 'applied')
+      return refuse(`Request ${requestId} is ${request.state}; only an applied grant can be revoked.`);
+    if (actor !== 'bot' && !(await this.mayRevoke(request, actor)))
+      return refuse('Only an approver or the requester can revoke this grant; nothing was changed.');
+
+    const automatic = actor === 'bot';
+    const why = reason.trim() || (automatic ? 'the grant’s time ended' : 'no reason given');
+    const claimed = await store.transition(
+      requestId,
+      'applied',
+      'revoking',
+      {},
+      { requestId, at: clock.now(), actor, type: 'revoking', details: { reason: why, automatic } },
+    );
+    if (!claimed) {
+      const current = await store.getRequest(requestId);
+      if (current?.state === 'revoked') return { ok: true, value: { request: current, already: true } };
+      return refuse(`Request ${requestId} is ${current?.state ?? 'gone'}; nothing was changed.`);
+    }
+    await report.step(claimed, { kind: 'revoking', by: actor, reason: why });
+
+    try {
+      const { removed, kept } = await this.remove(claimed);
+      const now = clock.now();
+      const revoked = await store.transition(
+        requestId,
+        'revoking',
+        'revoked',
+        { revokedBy: actor, revokedAt: now, revokeReason: why },
+        { requestId, at: now, actor, type: 'revoked', details: { removed, kept, reason: why } },
+      );
+      const final = revoked ?? claimed;
+      await report.final(final, { kind: 'revoked', removed, kept });
+      return { ok: true, value: { request: final, already: false } };
+    } catch (error) {
+      const failure =
+        error instanceof IamError
+          ? error.toFailure()
+          : { code: 'InternalError', message: error instanceof Error ? error.message : String(error) };
+      this.deps.logger.error('revocation failed', { requestId, failure });
+      const retryAt = automatic
+        ? new Date(clock.now().getTime() + (this.deps.retryAfterMs ?? 5 * 60_000))
+        : undefined;
+      const back = await store.transition(
+        requestId,
+        'revoking',
+        'applied',
+        { nextRevokeAttemptAt: retryAt },
+        {
+          requestId,
+          at: clock.now(),
+          actor: 'bot',
+          type: 'revoke_failed',
+          details: { ...failure, retryAt: retryAt?.toISOString() ?? null },
+        },
+      );
+      await report.final(back ?? claimed, { kind: 'revoke_failed', failure, retryAt });
+      return refuse(
+        `The revocation failed: ${failure.code}: ${failure.message}. The grant is still in place.`,
+      );
+    }
+  }
+
+  private async remove(request: AccessRequest): Promise<{ removed: string[]; kept: string[] }> {
+    const { iam, store } = this.deps;
+    const role = request.role.name;
+    const others = (await store.listRequests({ roleArn: request.role.arn, states: ['applied'] })).filter(
+      (other) => other.id !== request.id,
+    );
+    const removed: string[] = [];
+    const kept: string[] = [];
+
+    // The inline policy name is per task: another active grant of the same task shares it.
+    const sharing = others
+      .filter((o) => o.policyName === request.policyName)
+      .sort((a, b) => (b.completedAt?.getTime() ?? 0) - (a.completedAt?.getTime() ?? 0));
+    const keeper = sharing[0];
+    if (keeper) {
+      const current = await iam.getRolePolicy(role, request.policyName);
+      if (current === undefined || !sameDocument(current, keeper.documentText)) {
+        // Put back the document the other grant's approver approved, not this one's.
+        const put = await iam.putRolePolicy(role, keeper.policyName, keeper.documentText);
+        await this.journal.iamCall(
+          request,
+          'PutRolePolicy',
+          `${keeper.policyName} on ${request.role.arn} (restoring ${keeper.id})`,
+          put.awsRequestId,
+          {
+            policyName: keeper.policyName,
+            sha256: keeper.sha256,
+            restoredFor: keeper.id,
+          },
+        );
+      }
+      kept.push(`${request.policyName} (still needed by ${keeper.id})`);
+    } else {
+      const del = await iam.deleteRolePolicy(role, request.policyName);
+      await this.journal.iamCall(
+        request,
+        'DeleteRolePolicy',
+        `${request.policyName} from ${request.role.arn}${del.gone ? ' (already gone)' : ''}`,
+        del.awsRequestId,
+        {
+          policyName: request.policyName,
+          alreadyGone: del.gone ?? false,
+        },
+      );
+      removed.push(request.policyName);
+    }
+
+    const detached: string[] = [];
+    for (const arn of request.managedPolicyArns) {
+      if (!request.attachedManagedArns.includes(arn)) {
+        kept.push(`${arn} (attached before this grant)`);
+        continue;
+      }
+      const needer = others.find((o) => o.managedPolicyArns.includes(arn));
+      if (needer) {
+        kept.push(`${arn} (still needed by ${needer.id})`);
+        continue;
+      }
+      const detach = await iam.detachRolePolicy(role, arn);
+      await this.journal.iamCall(
+        request,
+        'DetachRolePolicy',
+        `${arn} from ${request.role.arn}${detach.gone ? ' (already detached)' : ''}`,
+        detach.awsRequestId,
+        {
+          policyArn: arn,
+          alreadyGone: detach.gone ?? false,
+        },
+      );
+      detached.push(arn);
+      removed.push(arn);
+    }
+
+    await this.verifyRemoval(request, keeper?.documentText, detached);
+    return { removed, kept };
+  }
+
+  private async verifyRemoval(
+    request: AccessRequest,
+    keptDocument: string | undefined,
+    detached: string[],
+  ): Promise<void> {
+    const { iam, clock, store } = this.deps;
+    const attempts = this.deps.verifyAttempts ?? 5;
+    const problem = await readBack(clock, attempts, this.deps.verifyDelayMs ?? 250, async () => {
+      const current = await iam.getRolePolicy(request.role.name, request.policyName);
+      if (keptDocument === undefined && current !== undefined)
+        return `${request.policyName} is still on the role`;
+      if (keptDocument !== undefined && (current === undefined || !sameDocument(current, keptDocument)))
+        return `${request.policyName} does not hold the document the remaining grant needs`;
+      if (!detached.length) return undefined;
+      const attached = await iam.listAttachedRolePolicies(request.role.name);
+      const still = detached.filter((arn) => attached.includes(arn));
+      return still.length ? `still attached: ${still.join(', ')}` : undefined;
+    });
+    if (problem) throw new IamError('VerificationFailed', `read-back after ${attempts} attempts: ${problem}`);
+    await store.appendEvent({
+      requestId: request.id,
+      at: clock.now(),
+      actor: 'bot',
+      type: 'verified',
+      details: { removal: true, policyName: request.policyName, detached },
+    });
+  }
+}

@@ -1,0 +1,122 @@
+import type { Logger } from '../log';
+import type { Store } from '../store/store';
+import { formatDuration } from './duration';
+import type { Clock } from './ports';
+import type { Reporter } from './reporter';
+import type { RevocationService } from './revocation';
+
+/**
+ * Time-based work, driven by what is in the store (so it survives restarts): revoke grants whose time ended,
+ * expire requests left pending, remind approvers once, warn requesters before their grant ends.
+ * Every action is claimed by a conditional update, so two replicas never do the same one twice.
+ */
+
+export interface SchedulerDeps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  report: Reporter;
+  revocations: RevocationService;
+  pendingTtlSeconds: number;
+  remindAfterSeconds: number;
+  /** How long before a grant ends its requester is told (only for grants at least twice as long). */
+  endingSoonSeconds?: number;
+}
+
+export class LifecycleScheduler {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(private readonly deps: SchedulerDeps) {}
+
+  /** One pass; passes never overlap. */
+  tick(): Promise<void> {
+    this.running ??= this.pass().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  start(intervalMs: number): void {
+    this.timer = setInterval(() => {
+      this.tick().catch((error: unknown) => this.deps.logger.error('scheduler pass failed', { error }));
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  private async pass(): Promise<void> {
+    await this.revokeDueGrants();
+    await this.expirePending();
+    await this.remindApprovers();
+    await this.warnEndingSoon();
+  }
+
+  private async revokeDueGrants(): Promise<void> {
+    const { store, clock, revocations } = this.deps;
+    const now = clock.now();
+    for (const grant of await store.listRequests({ states: ['applied'], expiresBefore: now })) {
+      if (grant.nextRevokeAttemptAt && grant.nextRevokeAttemptAt > now) continue;
+      await revocations.revoke(grant.id, 'bot', 'the grant’s time ended');
+    }
+  }
+
+  private async expirePending(): Promise<void> {
+    const { store, clock, report, pendingTtlSeconds } = this.deps;
+    const now = clock.now();
+    const cutoff = new Date(now.getTime() - pendingTtlSeconds * 1000);
+    for (const pending of await store.listRequests({ states: ['pending'], createdBefore: cutoff })) {
+      const expired = await store.transition(
+        pending.id,
+        'pending',
+        'expired',
+        { completedAt: now },
+        { requestId: pending.id, at: now, actor: 'bot', type: 'expired', details: { pendingTtlSeconds } },
+      );
+      if (expired)
+        await report.final(expired, { kind: 'expired', pendingFor: formatDuration(pendingTtlSeconds) });
+    }
+  }
+
+  private async remindApprovers(): Promise<void> {
+    const { store, clock, report, remindAfterSeconds } = this.deps;
+    const now = clock.now();
+    const cutoff = new Date(now.getTime() - remindAfterSeconds * 1000);
+    for (const pending of await store.listRequests({ states: ['pending'], createdBefore: cutoff })) {
+      if (pending.approversRemindedAt || !(await store.claimReminder(pending.id, 'approvers', now))) continue;
+      await store.appendEvent({
+        requestId: pending.id,
+        at: now,
+        actor: 'bot',
+        type: 'reminded',
+        details: { who: 'approvers' },
+      });
+      await report.step(pending, {
+        kind: 'remind_approvers',
+        pendingFor: formatDuration(Math.floor((now.getTime() - pending.createdAt.getTime()) / 1000)),
+      });
+    }
+  }
+
+  private async warnEndingSoon(): Promise<void> {
+    const { store, clock, report } = this.deps;
+    const lead = this.deps.endingSoonSeconds ?? 15 * 60;
+    const now = clock.now();
+    const horizon = new Date(now.getTime() + lead * 1000);
+    for (const grant of await store.listRequests({ states: ['applied'], expiresBefore: horizon })) {
+      if (!grant.expiresAt || grant.expiresAt <= now || grant.requesterRemindedAt) continue;
+      if ((grant.durationSeconds ?? 0) < 2 * lead) continue;
+      if (!(await store.claimReminder(grant.id, 'requester', now))) continue;
+      await store.appendEvent({
+        requestId: grant.id,
+        at: now,
+        actor: 'bot',
+        type: 'reminded',
+        details: { who: 'requester' },
+      });
+      await report.tellRequester(grant, { kind: 'ending_soon', expiresAt: grant.expiresAt });
+    }
+  }
+}
