@@ -14,6 +14,10 @@ import {
 import type { PlanRequest, PolicyPlan, Task } from './policy';
 import { BotPolicyError, generateBotPolicy, MANAGED_POLICY_SIZE_LIMIT } from './policy/bot-policy';
 import type { BotPolicy, BotPolicyRequest } from './policy/bot-policy';
+import { config as loadDotenv } from 'dotenv';
+import { openStore } from './store';
+import { verifyChain } from './store/audit-chain';
+import type { AuditEvent } from './access/types';
 
 /** Offline entry point: prints the policy for a task, or the bot's own policy, without Slack or AWS. */
 
@@ -24,12 +28,17 @@ Usage:
                       [--instance <uuid> --region <region>] [--json]
   cases-access bot-policy --account <12 digits> --allowed-roles <patterns>
                       [--cross-account-role-name <name>] [--json]
+  cases-access audit export [--since <ISO date>]
+  cases-access audit verify
   cases-access --help
 
 Commands:
   policy view      permissions to view Cases domain details in the Amazon Connect console
   policy onboard   permissions to onboard an Amazon Connect instance to Cases
   bot-policy       the IAM policy the bot's own role needs, and nothing more
+  audit export     the bot's event log as JSON lines, oldest first (reads DATABASE_URL, or .env)
+  audit verify     walk the log's hash chain: "ok" and the count, or the first event that does
+                   not match (exit 1)
 
 Options of policy:
   --managed              Option 2 of the AWS page: an AWS managed policy plus a small inline policy
@@ -54,7 +63,7 @@ Options of bot-policy:
                          in any account
   --json                 print only the policy document, as compact canonical JSON
 
-Exit status: 0 on success, 2 on bad arguments.
+Exit status: 0 on success, 1 when audit verify finds a mismatch, 2 on bad arguments.
 Source: ${DOC_REVISION.source} (revision ${DOC_REVISION.latest}; ${DOC_REVISION.note})
 `;
 
@@ -185,7 +194,56 @@ export function formatPlanForPeople(plan: PolicyPlan): string {
   ].join('\n');
 }
 
-export async function runCli(argv: string[], io: Io): Promise<number> {
+const DEFAULT_DATABASE_URL = 'sqlite:./data/cases-access.db';
+
+function eventJson(event: AuditEvent): string {
+  return JSON.stringify({ ...event, at: event.at.toISOString() });
+}
+
+async function runAudit(args: string[], io: Io, env: NodeJS.ProcessEnv): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'export' && sub !== 'verify') throw new UsageError('audit needs export or verify');
+  let values;
+  try {
+    values = parseArgs({
+      args: rest,
+      strict: true,
+      allowPositionals: false,
+      options: { since: { type: 'string' } },
+    }).values;
+  } catch (error) {
+    throw usageFromParseError(error);
+  }
+  if (sub === 'verify' && values.since !== undefined)
+    throw new UsageError('audit verify checks the whole log; --since is for export');
+  let since: Date | undefined;
+  if (values.since !== undefined) {
+    since = new Date(values.since);
+    if (!/^\d{4}-\d{2}-\d{2}/.test(values.since) || Number.isNaN(since.getTime()))
+      throw new UsageError(
+        `--since "${values.since}" is not an ISO date such as 2026-11-01 or 2026-11-01T12:00:00Z`,
+      );
+  }
+  const store = await openStore(env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL);
+  try {
+    const events = await store.listAllEvents(since);
+    if (sub === 'export') {
+      for (const event of events) io.out(eventJson(event) + '\n');
+      return 0;
+    }
+    const check = verifyChain(events);
+    if (check.ok) {
+      io.out(`ok: ${check.count} events, hash chain intact\n`);
+      return 0;
+    }
+    io.out(`mismatch at event ${check.seq} (after ${check.count} good events): ${check.reason}\n`);
+    return 1;
+  } finally {
+    await store.close();
+  }
+}
+
+export async function runCli(argv: string[], io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
@@ -217,6 +275,13 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
       io.out(json ? policy.documentText + '\n' : formatBotPolicyForPeople(policy, request));
       return 0;
     }
+    if (command === 'audit') {
+      if (rest.includes('--help') || rest.includes('-h')) {
+        io.out(CLI_HELP);
+        return 0;
+      }
+      return await runAudit(rest, io, env);
+    }
     throw new UsageError(`unknown command "${command}": see cases-access --help`);
   } catch (error) {
     if (error instanceof UsageError || error instanceof PlanRequestError || error instanceof BotPolicyError) {
@@ -228,6 +293,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
 }
 
 if (require.main === module) {
+  loadDotenv({ quiet: true });
   runCli(process.argv.slice(2), {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),

@@ -1,4 +1,4 @@
-import 'dotenv/config';
+import { config as loadDotenv } from 'dotenv';
 import { AccessQueries } from './access/queries';
 import { RevocationService } from './access/revocation';
 import { LifecycleScheduler } from './access/scheduler';
@@ -114,6 +114,8 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
 }
 
 if (require.main === module) {
+  // .env fills what the real environment leaves unset; only for the process itself, never under tests.
+  loadDotenv({ quiet: true });
   startBot(process.env).then(
     (bot) => {
       const shutdown = (signal: string) => {
