@@ -31,6 +31,8 @@ export interface Config {
   pendingTtlSeconds: number;
   /** Approvers are reminded once in the card's thread after this long. */
   remindAfterSeconds: number;
+  /** How long an apply or revocation owns its request before a restart or another replica resumes it. */
+  applyLeaseSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -145,6 +147,7 @@ const schema = z
     MAX_GRANT_DURATION: duration('MAX_GRANT_DURATION'),
     PENDING_TTL: duration('PENDING_TTL', '24h'),
     REMIND_AFTER: duration('REMIND_AFTER', '2h'),
+    APPLY_LEASE: duration('APPLY_LEASE', '2m'),
     LOG_LEVEL: z.preprocess(
       (v) => optional(v) ?? 'info',
       z.enum(['debug', 'info', 'warn', 'error'], { error: 'LOG_LEVEL must be debug, info, warn or error' }),
@@ -197,6 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     maxGrantSeconds: e.MAX_GRANT_DURATION,
     pendingTtlSeconds: e.PENDING_TTL ?? 86_400,
     remindAfterSeconds: e.REMIND_AFTER ?? 7_200,
+    applyLeaseSeconds: e.APPLY_LEASE ?? 120,
   };
 }
 

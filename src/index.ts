@@ -16,6 +16,7 @@ import { createSlackApp } from './slack/app';
 import { registerListeners } from './slack/listeners';
 import { SlackNotifier } from './slack/notifier';
 import { openStore } from './store';
+import { messageOf } from './errors';
 
 /** Start-up: config → store → AWS gateways → Slack app → start. */
 
@@ -59,8 +60,17 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
     allowedRolePatterns: config.allowedRolePatterns,
     awsRegion: env.AWS_REGION,
     grantDurations: { defaultSeconds: config.defaultGrantSeconds, maxSeconds: config.maxGrantSeconds },
+    leaseMs: config.applyLeaseSeconds * 1000,
   });
-  const revocations = new RevocationService({ store, iam, approvers, clock, logger, report: service.report });
+  const revocations = new RevocationService({
+    store,
+    iam,
+    approvers,
+    clock,
+    logger,
+    report: service.report,
+    leaseMs: config.applyLeaseSeconds * 1000,
+  });
   const scheduler = new LifecycleScheduler({
     store,
     clock,
@@ -69,6 +79,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
     revocations,
     pendingTtlSeconds: config.pendingTtlSeconds,
     remindAfterSeconds: config.remindAfterSeconds,
+    resumables: [service, revocations],
   });
   const queries = new AccessQueries(store, approvers, identity);
   registerListeners(slack.app, { service, revocations, queries, notifier, store, logger });
@@ -83,7 +94,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
     throw error;
   }
   ready = true;
-  // Catch up at once on what came due while the bot was down, then keep looking.
+  // Catch up at once on what was interrupted or came due while the bot was down, then keep looking.
   scheduler.tick().catch((error: unknown) => logger.error('scheduler pass failed', { error }));
   scheduler.start(options.schedulerIntervalMs ?? 30_000);
   logger.info('cases-access started', {
@@ -130,10 +141,7 @@ if (require.main === module) {
     },
     (error: unknown) => {
       if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
-      else
-        process.stderr.write(
-          `cases-access failed to start: ${error instanceof Error ? error.message : String(error)}\n`,
-        );
+      else process.stderr.write(`cases-access failed to start: ${messageOf(error)}\n`);
       process.exit(1);
     },
   );

@@ -1,4 +1,5 @@
 import type { LogLevel } from './config';
+import { isErrorLike } from './errors';
 
 /** JSON lines on stdout, one object a line, with every known secret and token shape redacted. */
 
@@ -24,7 +25,7 @@ export function redact(text: string, secrets: readonly string[]): string {
 }
 
 function serializeError(error: unknown): unknown {
-  if (error instanceof Error) return { name: error.name, message: error.message, stack: error.stack };
+  if (isErrorLike(error)) return { name: error.name, message: error.message, stack: error.stack };
   return error;
 }
 
@@ -39,7 +40,9 @@ export function createLogger(
     const entry = { time: new Date().toISOString(), level: at, message, ...fields };
     let line: string;
     try {
-      line = JSON.stringify(entry, (_k, v: unknown) => (v instanceof Error ? serializeError(v) : v));
+      line = JSON.stringify(entry, (_k, v: unknown) =>
+        isErrorLike(v) && typeof v === 'object' ? serializeError(v) : v,
+      );
     } catch {
       line = JSON.stringify({ time: entry.time, level: at, message, note: 'fields not serializable' });
     }

@@ -11,6 +11,17 @@ export class Journal {
     private readonly report: Reporter,
   ) {}
 
+  /** Written before each IAM write: after a crash, an intent without its outcome says the call may have happened. */
+  async intent(request: AccessRequest, operation: string, details: Record<string, unknown>): Promise<void> {
+    await this.store.appendEvent({
+      requestId: request.id,
+      at: this.clock.now(),
+      actor: 'bot',
+      type: 'iam_intent',
+      details: { operation, ...details },
+    });
+  }
+
   async iamCall(
     request: AccessRequest,
     operation: string,

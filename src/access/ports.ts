@@ -50,7 +50,10 @@ export type StepNotice =
   | { kind: 'iam_call'; operation: string; target: string; awsRequestId?: string }
   | { kind: 'verified'; policyName: string; sha256: string; managedPolicyArns: string[] }
   | { kind: 'applied' }
-  | { kind: 'failed'; failure: IamFailure }
+  | { kind: 'failed'; failure: IamFailure; onRole?: string }
+  | { kind: 'already_in_place'; what: string }
+  | { kind: 'resumed' }
+  | { kind: 'retried'; by: string }
   | { kind: 'denied'; by: string; reason: string }
   | { kind: 'revoking'; by: string; reason: string }
   | { kind: 'revoked'; removed: string[]; kept: string[] }

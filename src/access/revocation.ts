@@ -7,6 +7,7 @@ import type { ApproverDirectory, Clock, IamGateway } from './ports';
 import type { Reporter } from './reporter';
 import type { Outcome } from './service';
 import type { AccessRequest } from './types';
+import { messageOf } from '../errors';
 
 /**
  * Removes exactly what one grant added: its inline policy and the managed policies it attached itself, but never
@@ -24,6 +25,8 @@ export interface RevocationDeps {
   verifyDelayMs?: number;
   /** After a failed automatic revocation, the scheduler waits this long before trying again. */
   retryAfterMs?: number;
+  /** How long a revocation owns its request before a restart or another replica resumes it. */
+  leaseMs?: number;
 }
 
 export interface RevocationResult {
@@ -51,21 +54,26 @@ export class RevocationService {
     const { store, clock, report } = this.deps;
     const request = await store.getRequest(requestId);
     if (!request) return refuse(`There is no request ${requestId}.`);
-    if (request.state === 'revoked') return { ok: true, value: { request, already: true } };
-    if (request.state === 'revoking') return refuse(`Request ${requestId} is being revoked right now.`);
-    if (request.state !== 'applied')
-      return refuse(`Request ${requestId} is ${request.state}; only an applied grant can be revoked.`);
+    // Permission first: someone else learns nothing about the grant's state.
     if (actor !== 'bot' && !(await this.mayRevoke(request, actor)))
       return refuse('Only an approver or the requester can revoke this grant; nothing was changed.');
+    if (request.state === 'revoked') return { ok: true, value: { request, already: true } };
+    if (request.state === 'revoking') return refuse(`Request ${requestId} is being revoked right now.`);
+    // A failed apply may have left part of its plan on the role: revoking removes whatever it wrote.
+    const from = request.state;
+    if (from !== 'applied' && !(from === 'failed' && request.decidedBy))
+      return refuse(
+        `Request ${requestId} is ${request.state}; only an applied (or partly applied) grant can be revoked.`,
+      );
 
     const automatic = actor === 'bot';
     const why = reason.trim() || (automatic ? 'the grant’s time ended' : 'no reason given');
     const claimed = await store.transition(
       requestId,
-      'applied',
+      from,
       'revoking',
-      {},
-      { requestId, at: clock.now(), actor, type: 'revoking', details: { reason: why, automatic } },
+      { leaseUntil: this.leaseEnd() },
+      { requestId, at: clock.now(), actor, type: 'revoking', details: { reason: why, automatic, from } },
     );
     if (!claimed) {
       const current = await store.getRequest(requestId);
@@ -73,9 +81,57 @@ export class RevocationService {
       return refuse(`Request ${requestId} is ${current?.state ?? 'gone'}; nothing was changed.`);
     }
     await report.step(claimed, { kind: 'revoking', by: actor, reason: why });
+    return this.finish(claimed, actor, why, from);
+  }
 
+  /**
+   * Finishes revocations whose owner stopped (a crash) once their lease ran out. Removal is idempotent: what is
+   * already gone is not removed again.
+   */
+  async resumeInterrupted(): Promise<number> {
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    let resumed = 0;
+    for (const stuck of await store.listRequests({ states: ['revoking'] })) {
+      if (stuck.leaseUntil && stuck.leaseUntil > now) continue;
+      const claimed = await store.claimLease(stuck.id, 'revoking', now, this.leaseEnd());
+      if (!claimed) continue;
+      const started = (await store.listEvents(claimed.id)).filter((e) => e.type === 'revoking').at(-1);
+      const from = started?.details.from === 'failed' ? 'failed' : 'applied';
+      await store.appendEvent({
+        requestId: claimed.id,
+        at: now,
+        actor: 'bot',
+        type: 'resumed',
+        details: { revoking: true },
+      });
+      await this.deps.report.step(claimed, { kind: 'resumed' });
+      await this.finish(
+        claimed,
+        started?.actor ?? 'bot',
+        String(started?.details.reason ?? 'resumed after an interruption'),
+        from,
+      );
+      resumed += 1;
+    }
+    return resumed;
+  }
+
+  private leaseEnd(): Date {
+    return new Date(this.deps.clock.now().getTime() + (this.deps.leaseMs ?? 120_000));
+  }
+
+  private async finish(
+    claimed: AccessRequest,
+    actor: string,
+    why: string,
+    from: 'applied' | 'failed',
+  ): Promise<Outcome<RevocationResult>> {
+    const { store, clock, report } = this.deps;
+    const requestId = claimed.id;
+    const automatic = actor === 'bot';
     try {
-      const { removed, kept } = await this.remove(claimed);
+      const { removed, kept } = await this.remove(claimed, from);
       const now = clock.now();
       const revoked = await store.transition(
         requestId,
@@ -89,17 +145,16 @@ export class RevocationService {
       return { ok: true, value: { request: final, already: false } };
     } catch (error) {
       const failure =
-        error instanceof IamError
-          ? error.toFailure()
-          : { code: 'InternalError', message: error instanceof Error ? error.message : String(error) };
+        error instanceof IamError ? error.toFailure() : { code: 'InternalError', message: messageOf(error) };
       this.deps.logger.error('revocation failed', { requestId, failure });
-      const retryAt = automatic
-        ? new Date(clock.now().getTime() + (this.deps.retryAfterMs ?? 5 * 60_000))
-        : undefined;
+      const retryAt =
+        automatic && from === 'applied'
+          ? new Date(clock.now().getTime() + (this.deps.retryAfterMs ?? 5 * 60_000))
+          : undefined;
       const back = await store.transition(
         requestId,
         'revoking',
-        'applied',
+        from,
         { nextRevokeAttemptAt: retryAt },
         {
           requestId,
@@ -116,7 +171,10 @@ export class RevocationService {
     }
   }
 
-  private async remove(request: AccessRequest): Promise<{ removed: string[]; kept: string[] }> {
+  private async remove(
+    request: AccessRequest,
+    from: 'applied' | 'failed',
+  ): Promise<{ removed: string[]; kept: string[] }> {
     const { iam, store } = this.deps;
     const role = request.role.name;
     const others = (await store.listRequests({ roleArn: request.role.arn, states: ['applied'] })).filter(
@@ -124,6 +182,8 @@ export class RevocationService {
     );
     const removed: string[] = [];
     const kept: string[] = [];
+    /** What the inline policy should be afterwards: gone, left as it is, or (a string) another grant's document. */
+    let inline: 'absent' | 'untouched' | string = 'absent';
 
     // The inline policy name is per task: another active grant of the same task shares it.
     const sharing = others
@@ -148,6 +208,10 @@ export class RevocationService {
         );
       }
       kept.push(`${request.policyName} (still needed by ${keeper.id})`);
+    } else if (from === 'failed' && !(await this.holdsOwnDocument(request))) {
+      // The failed apply never wrote its document: whatever the role has under that name is not this grant's.
+      kept.push(`${request.policyName} (not written by this request)`);
+      inline = 'untouched';
     } else {
       const del = await iam.deleteRolePolicy(role, request.policyName);
       await this.journal.iamCall(
@@ -171,6 +235,12 @@ export class RevocationService {
       }
       const needer = others.find((o) => o.managedPolicyArns.includes(arn));
       if (needer) {
+        // The other grant found it attached (by this one) and so did not record it as its own: hand it over, or
+        // revoking that grant later would take it for "attached before" and leave it on the role for good.
+        if (!needer.attachedManagedArns.includes(arn)) {
+          needer.attachedManagedArns = [...needer.attachedManagedArns, arn];
+          await store.updateRequest(needer.id, { attachedManagedArns: needer.attachedManagedArns });
+        }
         kept.push(`${arn} (still needed by ${needer.id})`);
         continue;
       }
@@ -189,23 +259,25 @@ export class RevocationService {
       removed.push(arn);
     }
 
-    await this.verifyRemoval(request, keeper?.documentText, detached);
+    await this.verifyRemoval(request, inline === 'absent' && keeper ? keeper.documentText : inline, detached);
     return { removed, kept };
   }
 
-  private async verifyRemoval(
-    request: AccessRequest,
-    keptDocument: string | undefined,
-    detached: string[],
-  ): Promise<void> {
+  private async holdsOwnDocument(request: AccessRequest): Promise<boolean> {
+    const current = await this.deps.iam.getRolePolicy(request.role.name, request.policyName);
+    return current !== undefined && sameDocument(current, request.documentText);
+  }
+
+  private async verifyRemoval(request: AccessRequest, inline: string, detached: string[]): Promise<void> {
     const { iam, clock, store } = this.deps;
     const attempts = this.deps.verifyAttempts ?? 5;
     const problem = await readBack(clock, attempts, this.deps.verifyDelayMs ?? 250, async () => {
-      const current = await iam.getRolePolicy(request.role.name, request.policyName);
-      if (keptDocument === undefined && current !== undefined)
-        return `${request.policyName} is still on the role`;
-      if (keptDocument !== undefined && (current === undefined || !sameDocument(current, keptDocument)))
-        return `${request.policyName} does not hold the document the remaining grant needs`;
+      if (inline !== 'untouched') {
+        const current = await iam.getRolePolicy(request.role.name, request.policyName);
+        if (inline === 'absent' && current !== undefined) return `${request.policyName} is still on the role`;
+        if (inline !== 'absent' && (current === undefined || !sameDocument(current, inline)))
+          return `${request.policyName} does not hold the document the remaining grant needs`;
+      }
       if (!detached.length) return undefined;
       const attached = await iam.listAttachedRolePolicies(request.role.name);
       const still = detached.filter((arn) => attached.includes(arn));

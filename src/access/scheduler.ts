@@ -19,6 +19,8 @@ export interface SchedulerDeps {
   revocations: RevocationService;
   pendingTtlSeconds: number;
   remindAfterSeconds: number;
+  /** Work a crashed owner left half done (applies, revocations), resumed once its lease has run out. */
+  resumables?: Array<{ resumeInterrupted(): Promise<number> }>;
   /** How long before a grant ends its requester is told (only for grants at least twice as long). */
   endingSoonSeconds?: number;
 }
@@ -48,6 +50,7 @@ export class LifecycleScheduler {
   }
 
   private async pass(): Promise<void> {
+    for (const resumable of this.deps.resumables ?? []) await resumable.resumeInterrupted();
     await this.revokeDueGrants();
     await this.expirePending();
     await this.remindApprovers();

@@ -12,6 +12,7 @@ import { Journal, readBack } from './journal';
 import { Reporter } from './reporter';
 import { guardrailRefusal, isAllowed, parseRoleInput, RoleInputError } from './roles';
 import type { AccessRequest, RoleRef } from './types';
+import { messageOf } from '../errors';
 
 /** The workflow: submit, approve (then apply and verify), deny. It knows the store and the ports, never Slack or AWS. */
 
@@ -36,6 +37,8 @@ export interface AccessServiceDeps {
   /** Read-back attempts for IAM's eventual consistency, and the first pause between them (doubling). */
   verifyAttempts?: number;
   verifyDelayMs?: number;
+  /** How long an apply owns its request before a restart or another replica may take it over. */
+  leaseMs?: number;
 }
 
 /** Which field of the request dialog a refusal is about, so it can be shown inline there. */
@@ -63,12 +66,14 @@ export interface PreparedRequest {
 export class AccessService {
   private readonly verifyAttempts: number;
   private readonly verifyDelayMs: number;
+  private readonly leaseMs: number;
   readonly report: Reporter;
   private readonly journal: Journal;
 
   constructor(private readonly deps: AccessServiceDeps) {
     this.verifyAttempts = deps.verifyAttempts ?? 5;
     this.verifyDelayMs = deps.verifyDelayMs ?? 250;
+    this.leaseMs = deps.leaseMs ?? 120_000;
     this.report = new Reporter(deps.notifier, deps.logger);
     this.journal = new Journal(deps.store, deps.clock, this.report);
   }
@@ -268,7 +273,7 @@ export class AccessService {
       requestId,
       'pending',
       'approved',
-      { decidedBy: userId, decidedAt: clock.now() },
+      { decidedBy: userId, decidedAt: clock.now(), leaseUntil: this.leaseEnd() },
       {
         requestId,
         at: clock.now(),
@@ -310,49 +315,93 @@ export class AccessService {
     return { ok: true, value: denied };
   }
 
-  /** Writes the stored plan, then reads it back. Any IAM error ends the request as failed, reported as AWS said it. */
+  /** An approver may retry a failed request: the same approved plan, resumed where it stopped. */
+  async retry(requestId: string, userId: string): Promise<Outcome<AccessRequest>> {
+    const { store, clock, approvers } = this.deps;
+    const request = await store.getRequest(requestId);
+    if (!request) return refuse(`There is no request ${requestId}.`);
+    if (request.state !== 'failed')
+      return refuse(`Request ${requestId} is ${request.state}; only a failed request can be retried.`);
+    if (!request.decidedBy) return refuse(`Request ${requestId} was never approved; it cannot be retried.`);
+    if (userId === request.requesterId) return refuse('You cannot retry your own request; an approver must.');
+    if (!(await approvers.isApprover(userId)))
+      return refuse('Only approvers can retry a request; nothing was changed.');
+    const retried = await store.transition(
+      requestId,
+      'failed',
+      'approved',
+      { leaseUntil: this.leaseEnd() },
+      {
+        requestId,
+        at: clock.now(),
+        actor: userId,
+        type: 'retried',
+        details: { previousFailure: request.failure ?? null },
+      },
+    );
+    if (!retried) return refuse(`Request ${requestId} is no longer failed; nothing was changed.`);
+    await this.report.step(retried, { kind: 'retried', by: userId });
+    await this.report.updateCard(retried);
+    return { ok: true, value: await this.apply(retried) };
+  }
+
+  /**
+   * Finishes applies whose owner stopped (a crash, a killed replica) once their lease ran out: the role is read
+   * first and only what is missing is written, so nothing is written twice and no second approval is needed.
+   */
+  async resumeInterrupted(): Promise<number> {
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    let resumed = 0;
+    for (const stuck of await store.listRequests({ states: ['approved'] })) {
+      if (stuck.leaseUntil && stuck.leaseUntil > now) continue;
+      const claimed = await store.claimLease(stuck.id, 'approved', now, this.leaseEnd());
+      if (!claimed) continue;
+      await store.appendEvent({ requestId: claimed.id, at: now, actor: 'bot', type: 'resumed', details: {} });
+      await this.report.step(claimed, { kind: 'resumed' });
+      await this.apply(claimed);
+      resumed += 1;
+    }
+    return resumed;
+  }
+
+  private leaseEnd(): Date {
+    return new Date(this.deps.clock.now().getTime() + this.leaseMs);
+  }
+
+  /**
+   * Makes the role hold the approved plan. Resumable: each write is skipped when the role already has its result,
+   * and an intent is recorded before each write. Then reads it back. Any IAM error ends the request as failed,
+   * reported as AWS said it, with what the role holds now.
+   */
   private async apply(request: AccessRequest): Promise<AccessRequest> {
     const { iam, store, clock } = this.deps;
     const role = request.role.name;
     try {
-      const put = await iam.putRolePolicy(role, request.policyName, request.documentText);
-      await this.journal.iamCall(
-        request,
-        'PutRolePolicy',
-        `${request.policyName} on ${request.role.arn}`,
-        put.awsRequestId,
-        {
+      const current = await iam.getRolePolicy(role, request.policyName);
+      if (current !== undefined && sameDocument(current, request.documentText)) {
+        await this.report.step(request, {
+          kind: 'already_in_place',
+          what: `${request.policyName} with the approved document`,
+        });
+      } else {
+        await this.journal.intent(request, 'PutRolePolicy', {
           policyName: request.policyName,
           sha256: request.sha256,
-        },
-      );
-      if (request.managedPolicyArns.length) {
-        // Revocation may detach only what this grant attached, never what the role already had.
-        const before = await iam.listAttachedRolePolicies(role);
-        const attachedByGrant: string[] = [];
-        for (const arn of request.managedPolicyArns) {
-          if (before.includes(arn)) continue;
-          const attach = await iam.attachRolePolicy(role, arn);
-          attachedByGrant.push(arn);
-          await store.updateRequest(request.id, { attachedManagedArns: [...attachedByGrant] });
-          await this.journal.iamCall(
-            request,
-            'AttachRolePolicy',
-            `${arn} to ${request.role.arn}`,
-            attach.awsRequestId,
-            { policyArn: arn },
-          );
-        }
-        const already = request.managedPolicyArns.filter((arn) => before.includes(arn));
-        if (already.length)
-          await store.appendEvent({
-            requestId: request.id,
-            at: clock.now(),
-            actor: 'bot',
-            type: 'iam_call',
-            details: { operation: 'none', alreadyAttached: already },
-          });
+        });
+        const put = await iam.putRolePolicy(role, request.policyName, request.documentText);
+        await this.journal.iamCall(
+          request,
+          'PutRolePolicy',
+          `${request.policyName} on ${request.role.arn}`,
+          put.awsRequestId,
+          {
+            policyName: request.policyName,
+            sha256: request.sha256,
+          },
+        );
       }
+      if (request.managedPolicyArns.length) await this.attachManaged(request);
       await this.verify(request);
       await store.appendEvent({
         requestId: request.id,
@@ -394,20 +443,84 @@ export class AccessService {
       return final;
     } catch (error) {
       const failure =
-        error instanceof IamError
-          ? error.toFailure()
-          : { code: 'InternalError', message: error instanceof Error ? error.message : String(error) };
+        error instanceof IamError ? error.toFailure() : { code: 'InternalError', message: messageOf(error) };
       this.deps.logger.error('applying the plan failed', { requestId: request.id, failure });
+      const onRole = await this.describeRole(request);
       const failed = await store.transition(
         request.id,
         'approved',
         'failed',
         { completedAt: clock.now(), failure },
-        { requestId: request.id, at: clock.now(), actor: 'bot', type: 'failed', details: { ...failure } },
+        {
+          requestId: request.id,
+          at: clock.now(),
+          actor: 'bot',
+          type: 'failed',
+          details: { ...failure, onRole: onRole ?? null },
+        },
       );
       const final = failed ?? request;
-      await this.report.final(final, { kind: 'failed', failure });
+      await this.report.final(final, { kind: 'failed', failure, onRole });
       return final;
+    }
+  }
+
+  /**
+   * Attaches what is not attached yet. Revocation may detach only what this grant attached, never what the role
+   * already had: a policy counts as this grant's when the grant attached it, or recorded the intent to (a crash
+   * between the call and its outcome).
+   */
+  private async attachManaged(request: AccessRequest): Promise<void> {
+    const { iam, store } = this.deps;
+    const role = request.role.name;
+    const attached = await iam.listAttachedRolePolicies(role);
+    const intended = (await store.listEvents(request.id))
+      .filter((e) => e.type === 'iam_intent' && e.details.operation === 'AttachRolePolicy')
+      .map((e) => String(e.details.policyArn));
+    const ours = new Set(request.attachedManagedArns);
+    for (const arn of request.managedPolicyArns) {
+      if (attached.includes(arn)) {
+        if (intended.includes(arn) && !ours.has(arn)) {
+          ours.add(arn);
+          await store.updateRequest(request.id, { attachedManagedArns: [...ours] });
+        }
+        await this.report.step(request, { kind: 'already_in_place', what: `${arn} attached` });
+        continue;
+      }
+      await this.journal.intent(request, 'AttachRolePolicy', { policyArn: arn });
+      const attach = await iam.attachRolePolicy(role, arn);
+      ours.add(arn);
+      await store.updateRequest(request.id, { attachedManagedArns: [...ours] });
+      await this.journal.iamCall(
+        request,
+        'AttachRolePolicy',
+        `${arn} to ${request.role.arn}`,
+        attach.awsRequestId,
+        { policyArn: arn },
+      );
+    }
+  }
+
+  /** What the role holds of this plan right now, for a failure report; undefined when IAM can't be read either. */
+  private async describeRole(request: AccessRequest): Promise<string | undefined> {
+    const { iam } = this.deps;
+    try {
+      const inline = await iam.getRolePolicy(request.role.name, request.policyName);
+      const parts = [
+        inline === undefined
+          ? `no inline policy ${request.policyName}`
+          : sameDocument(inline, request.documentText)
+            ? `${request.policyName} with the approved document`
+            : `${request.policyName} with a different document`,
+      ];
+      if (request.managedPolicyArns.length) {
+        const attached = await iam.listAttachedRolePolicies(request.role.name);
+        for (const arn of request.managedPolicyArns)
+          parts.push(`${arn} ${attached.includes(arn) ? 'attached' : 'not attached'}`);
+      }
+      return parts.join('; ');
+    } catch {
+      return undefined;
     }
   }
 

@@ -69,6 +69,11 @@ export interface AccessRequest {
   revokeReason?: string;
   /** After a failed automatic revocation: not before this time again. */
   nextRevokeAttemptAt?: Date;
+  /**
+   * While an apply or a revocation runs, it owns the request until this time. A process that finds the request
+   * still approved or revoking after that (the owner crashed) takes it over and resumes it.
+   */
+  leaseUntil?: Date;
 }
 
 /** Fields the workflow sets on an existing request. */
@@ -88,6 +93,7 @@ export type RequestPatch = Partial<
     | 'revokedAt'
     | 'revokeReason'
     | 'nextRevokeAttemptAt'
+    | 'leaseUntil'
   >
 >;
 
@@ -99,6 +105,7 @@ export const EVENT_TYPES = [
   'approval_refused',
   'approved',
   'denied',
+  'iam_intent',
   'iam_call',
   'verified',
   'applied',
@@ -108,6 +115,8 @@ export const EVENT_TYPES = [
   'revoking',
   'revoked',
   'revoke_failed',
+  'resumed',
+  'retried',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

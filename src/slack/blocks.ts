@@ -13,6 +13,7 @@ export const ACTION = {
   approve: 'cases_access_approve',
   deny: 'cases_access_deny',
   revoke: 'cases_access_revoke',
+  retry: 'cases_access_retry',
   viewPolicy: 'cases_access_view_policy',
 } as const;
 export const DENY_MODAL = 'cases_access_deny_modal';
@@ -55,12 +56,22 @@ function preformatted(text: string): KnownBlock {
 
 function statusLine(request: AccessRequest): string {
   const parts = [`*Status:* ${STATE_LABEL[request.state]}`];
-  if (request.decidedBy) parts.push(`by ${mention(request.decidedBy)}`);
-  if (request.decidedAt)
-    parts.push(
-      `at <!date^${Math.floor(request.decidedAt.getTime() / 1000)}^{date_short_pretty} {time}|${request.decidedAt.toISOString()}>`,
-    );
+  // A revoked card says who revoked it; the approver stays on its own line below.
+  if (request.state === 'revoked') {
+    if (request.revokedBy)
+      parts.push(`by ${request.revokedBy === 'bot' ? 'the bot' : mention(request.revokedBy)}`);
+    if (request.revokedAt) parts.push(`at ${slackDate(request.revokedAt)}`);
+  } else {
+    if (request.decidedBy) parts.push(`by ${mention(request.decidedBy)}`);
+    if (request.decidedAt) parts.push(`at ${slackDate(request.decidedAt)}`);
+  }
   let line = parts.join(' ');
+  if (request.state === 'revoked') {
+    if (request.revokeReason) line += `\n*Reason for revocation:* ${escapeMrkdwn(request.revokeReason)}`;
+    if (request.decidedBy) line += `\n*Approved by* ${mention(request.decidedBy)}`;
+  }
+  if ((request.state === 'applied' || request.state === 'revoking') && request.expiresAt)
+    line += `\n*Grant ends:* ${slackDate(request.expiresAt)}; the bot revokes it then.`;
   if (request.state === 'denied' && request.denyReason)
     line += `\n*Reason for denial:* ${escapeMrkdwn(request.denyReason)}`;
   if (request.state === 'failed' && request.failure)
@@ -167,6 +178,42 @@ export function approvalCard(request: AccessRequest): KnownBlock[] {
           action_id: ACTION.deny,
           style: 'danger',
           text: { type: 'plain_text', text: 'Deny' },
+          value: request.id,
+        },
+      ],
+    });
+  }
+  if (request.state === 'failed' && request.decidedBy) {
+    blocks.push({
+      type: 'actions',
+      block_id: 'retry',
+      elements: [
+        {
+          type: 'button',
+          action_id: ACTION.retry,
+          text: { type: 'plain_text', text: 'Retry' },
+          value: request.id,
+        },
+        {
+          type: 'button',
+          action_id: ACTION.revoke,
+          style: 'danger',
+          text: { type: 'plain_text', text: 'Revoke' },
+          value: request.id,
+        },
+      ],
+    });
+  }
+  if (request.state === 'applied') {
+    blocks.push({
+      type: 'actions',
+      block_id: 'grant',
+      elements: [
+        {
+          type: 'button',
+          action_id: ACTION.revoke,
+          style: 'danger',
+          text: { type: 'plain_text', text: 'Revoke' },
           value: request.id,
         },
       ],
@@ -340,9 +387,16 @@ export function stepText(request: AccessRequest, step: StepNotice, approverMenti
     }
     case 'applied':
       return `:white_check_mark: Request ${request.id} is applied: ${code(request.role.arn)} has the ${request.task} permissions.`;
+    case 'already_in_place':
+      return `:ballot_box_with_check: Already on the role: ${escapeMrkdwn(step.what)}; not written again.`;
+    case 'resumed':
+      return ':arrows_counterclockwise: Resuming this approved request after an interruption: reading the role first, writing only what is missing.';
+    case 'retried':
+      return `:arrows_counterclockwise: Retry by ${mention(step.by)}: resuming the approved plan where it stopped.`;
     case 'failed': {
+      const onRole = step.onRole ? `\nOn the role now: ${escapeMrkdwn(step.onRole)}.` : '';
       const id = step.failure.awsRequestId ? ` (AWS request ID ${code(step.failure.awsRequestId)})` : '';
-      return `:x: Failed: ${code(step.failure.code)} ${escapeMrkdwn(step.failure.message)}${id}. Nothing further was written.`;
+      return `:x: Failed: ${code(step.failure.code)} ${escapeMrkdwn(step.failure.message)}${id}. Nothing further was written.${onRole}`;
     }
     case 'denied':
       return `:no_entry: Denied by ${mention(step.by)}: ${escapeMrkdwn(step.reason)}`;

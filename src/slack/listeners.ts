@@ -94,6 +94,11 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
 
   app.command(COMMAND, async ({ ack, command, respond, client }) => {
     await ack();
+    // Slack may deliver the same command twice (a retry after a slow answer, two replicas): handle it once.
+    if (command.trigger_id && !(await store.claimDelivery(`command:${command.trigger_id}`, new Date()))) {
+      logger.info('duplicate delivery of a command ignored', { user: command.user_id });
+      return;
+    }
     const parsed = parseCommand(command.text ?? '');
     const user = command.user_id;
     try {
@@ -161,7 +166,17 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     if ('errors' in fromModal)
       return void (await ack({ response_action: 'errors', errors: fromModal.errors }));
     // Check before closing the dialog so a wrong role is shown on its field; submit checks again.
-    const prepared = await service.prepare(fromModal.command);
+    let prepared: Awaited<ReturnType<AccessService['prepare']>>;
+    try {
+      prepared = await service.prepare(fromModal.command);
+    } catch (error) {
+      // An AWS or STS error: still answer within Slack's deadline, on the field being checked.
+      logger.error('request dialog check failed', { error, user });
+      return void (await ack({
+        response_action: 'errors',
+        errors: { role: 'The role could not be checked right now; the error is in the bot’s log.' },
+      }));
+    }
     if (!prepared.ok)
       return void (await ack({
         response_action: 'errors',
@@ -192,6 +207,17 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     }
   });
 
+  app.action<BlockButtonAction>(ACTION.retry, async ({ ack, body, action, respond }) => {
+    await ack();
+    try {
+      const outcome = await service.retry(action.value ?? '', body.user.id);
+      if (!outcome.ok) await privately(respond, `:no_entry_sign: ${outcome.message}`);
+    } catch (error) {
+      logger.error('retry failed', { error, user: body.user.id });
+      await privately(respond, ':x: The retry could not be processed; the error is in the bot’s log.');
+    }
+  });
+
   app.action<BlockButtonAction>(ACTION.deny, async ({ ack, body, action, respond, client }) => {
     await ack();
     try {
@@ -206,14 +232,30 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
 
   app.action<BlockButtonAction>(ACTION.revoke, async ({ ack, body, action, respond, client }) => {
     await ack();
-    const request = await store.getRequest(action.value ?? '');
-    if (!request) return void (await privately(respond, `There is no request ${action.value ?? ''}.`));
-    if (!(await revocations.mayRevoke(request, body.user.id)))
-      return void (await privately(
-        respond,
-        ':no_entry_sign: Only an approver or the requester can revoke this grant; nothing was changed.',
-      ));
-    await client.views.open({ trigger_id: body.trigger_id, view: revokeModal(request) });
+    try {
+      const request = await store.getRequest(action.value ?? '');
+      if (!request) return void (await privately(respond, `There is no request ${action.value ?? ''}.`));
+      if (!(await revocations.mayRevoke(request, body.user.id)))
+        return void (await privately(
+          respond,
+          ':no_entry_sign: Only an approver or the requester can revoke this grant; nothing was changed.',
+        ));
+      if (request.state === 'revoked')
+        return void (await privately(
+          respond,
+          `Request ${request.id} was already revoked; nothing else to do.`,
+        ));
+      // Nothing was ever written for these; other states go to the dialog and RevocationService decides.
+      if (request.state === 'pending' || request.state === 'denied' || request.state === 'expired')
+        return void (await privately(
+          respond,
+          `:no_entry_sign: Request ${request.id} is ${request.state}; there is no grant to revoke.`,
+        ));
+      await client.views.open({ trigger_id: body.trigger_id, view: revokeModal(request) });
+    } catch (error) {
+      logger.error('revoke modal failed', { error, user: body.user.id });
+      await privately(respond, ':x: The revoke dialog could not be opened; the error is in the bot’s log.');
+    }
   });
 
   app.action<BlockButtonAction>(ACTION.viewPolicy, async ({ ack, body, action, client }) => {

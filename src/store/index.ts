@@ -9,6 +9,7 @@ import { migrateToLatest } from './migrations';
 import type { SqlDialectName } from './migrations';
 import type { Database } from './schema';
 import type { Store } from './store';
+import { messageOf } from '../errors';
 
 export type { Store } from './store';
 export { KyselyStore, StoreDataError } from './kysely-store';
@@ -93,7 +94,7 @@ function openSqlite(file: string): SqliteDatabase.Database {
     return db;
   } catch (e) {
     db?.close();
-    throw new Error(`Cannot open SQLite database ${file}: ${e instanceof Error ? e.message : String(e)}`, {
+    throw new Error(`Cannot open SQLite database ${file}: ${messageOf(e)}`, {
       cause: e,
     });
   }

@@ -107,6 +107,31 @@ export class KyselyStore implements Store {
     return (await q.execute()).map(rowToRequest);
   }
 
+  async claimLease(
+    id: string,
+    state: RequestState,
+    now: Date,
+    until: Date,
+  ): Promise<AccessRequest | undefined> {
+    const result = await this.db
+      .updateTable('requests')
+      .set({ lease_until: dateToText(until) })
+      .where('id', '=', id)
+      .where('state', '=', state)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', dateToText(now))]))
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n ? this.getRequest(id) : undefined;
+  }
+
+  async claimDelivery(key: string, at: Date): Promise<boolean> {
+    const result = await this.db
+      .insertInto('deliveries')
+      .values({ key, at: dateToText(at) })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .executeTakeFirst();
+    return (result.numInsertedOrUpdatedRows ?? 0n) === 1n;
+  }
+
   async claimReminder(id: string, who: 'approvers' | 'requester', at: Date): Promise<boolean> {
     const column = who === 'approvers' ? 'approvers_reminded_at' : 'requester_reminded_at';
     const result = await this.db
@@ -240,6 +265,7 @@ export function patchToRow(p: RequestPatch): RequestUpdate {
   if (p.revokedAt !== undefined) u.revoked_at = dateToText(p.revokedAt);
   if (p.revokeReason !== undefined) u.revoke_reason = p.revokeReason;
   if (p.nextRevokeAttemptAt !== undefined) u.next_revoke_attempt_at = dateToText(p.nextRevokeAttemptAt);
+  if (p.leaseUntil !== undefined) u.lease_until = dateToText(p.leaseUntil);
   return u;
 }
 
@@ -269,6 +295,7 @@ export function rowToRequest(row: RequestRow): AccessRequest {
   if (row.revoked_by !== null) r.revokedBy = row.revoked_by;
   if (row.revoked_at !== null) r.revokedAt = textToDate(row.revoked_at, 'revoked_at');
   if (row.revoke_reason !== null) r.revokeReason = row.revoke_reason;
+  if (row.lease_until !== null) r.leaseUntil = textToDate(row.lease_until, 'lease_until');
   if (row.next_revoke_attempt_at !== null)
     r.nextRevokeAttemptAt = textToDate(row.next_revoke_attempt_at, 'next_revoke_attempt_at');
   if (row.instance_id !== null && row.instance_region !== null) {

@@ -1,5 +1,6 @@
 import { Migrator, sql } from 'kysely';
 import type { Kysely, Migration, MigrationProvider, MigrationResultSet } from 'kysely';
+import { messageOf } from '../errors';
 
 /** The SQL dialects the store knows how to migrate. */
 export type SqlDialectName = 'sqlite' | 'postgres';
@@ -84,6 +85,7 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
           ['revoked_at', 'text'],
           ['revoke_reason', 'text'],
           ['next_revoke_attempt_at', 'text'],
+          ['lease_until', 'text'],
         ];
         for (const [name, type, fallback] of columns)
           await db.schema
@@ -101,8 +103,15 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
           .alterTable('events')
           .addColumn('hash', 'text', (c) => c.notNull().defaultTo(''))
           .execute();
+        // Slack deliveries already handled (a retried slash command must not create a second request).
+        await db.schema
+          .createTable('deliveries')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .execute();
       },
       async down(db: Kysely<unknown>): Promise<void> {
+        await db.schema.dropTable('deliveries').execute();
         await db.schema.alterTable('events').dropColumn('hash').execute();
         for (const index of ['requests_state_expires_idx', 'requests_role_arn_idx', 'requests_role_name_idx'])
           await db.schema.dropIndex(index).execute();
@@ -116,6 +125,7 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
           'revoked_at',
           'revoke_reason',
           'next_revoke_attempt_at',
+          'lease_until',
         ])
           await db.schema.alterTable('requests').dropColumn(name).execute();
       },
@@ -150,7 +160,7 @@ export async function migrateToLatest<DB>(
   ).catch((e: unknown): MigrationResultSet => ({ error: e }));
   const failed = results?.filter((r) => r.status === 'Error').map((r) => r.migrationName) ?? [];
   if (error !== undefined) {
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = messageOf(error);
     const which = failed.length > 0 ? `migration ${failed.join(', ')} failed` : 'migrations failed';
     throw new Error(`Database ${which}: ${detail}`, { cause: error });
   }

@@ -44,6 +44,7 @@ export interface RequestsTable {
   revoked_at: string | null;
   revoke_reason: string | null;
   next_revoke_attempt_at: string | null;
+  lease_until: string | null;
 }
 
 export interface EventsTable {
@@ -58,9 +59,15 @@ export interface EventsTable {
   hash: string;
 }
 
+export interface DeliveriesTable {
+  key: string;
+  at: string;
+}
+
 export interface Database {
   requests: RequestsTable;
   events: EventsTable;
+  deliveries: DeliveriesTable;
 }
 
 export type RequestRow = Selectable<RequestsTable>;

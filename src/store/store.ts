@@ -30,6 +30,11 @@ export interface Store {
   /** Sets fields that are not the state (e.g. what a grant attached so far). */
   updateRequest(id: string, patch: RequestPatch): Promise<void>;
   listRequests(query: RequestQuery): Promise<AccessRequest[]>;
+  /**
+   * Takes over a request left in `state` by an owner whose lease ran out (a crash): sets a new lease only if the
+   * old one ended by `now`. Returns the request to the one caller that took it.
+   */
+  claimLease(id: string, state: RequestState, now: Date, until: Date): Promise<AccessRequest | undefined>;
   /** Sets the reminder time only if none is set yet; true for the one caller that did. */
   claimReminder(id: string, who: 'approvers' | 'requester', at: Date): Promise<boolean>;
   /** Appends to the hash chain: each event's hash covers the previous hash and its own canonical content. */
@@ -38,6 +43,8 @@ export interface Store {
   listEvents(requestId: string): Promise<AuditEvent[]>;
   /** Every event in order, optionally from a time on (the export and the chain check). */
   listAllEvents(since?: Date): Promise<AuditEvent[]>;
+  /** Records a Slack delivery (e.g. a slash command's trigger ID); true only the first time, on any replica. */
+  claimDelivery(key: string, at: Date): Promise<boolean>;
   /** True when the database answers (for /healthz). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

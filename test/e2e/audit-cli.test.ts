@@ -67,12 +67,13 @@ it('exports every event of a run, applied, denied and failed alike, and verify d
     'requested',
     'card_posted',
     'approved',
+    'iam_intent',
     'iam_call',
     'verified',
     'applied',
   ]);
   expect(typesOf(denied)).toEqual(['requested', 'card_posted', 'denied']);
-  expect(typesOf(failed)).toEqual(['requested', 'card_posted', 'approved', 'failed']);
+  expect(typesOf(failed)).toEqual(['requested', 'card_posted', 'approved', 'iam_intent', 'failed']);
   expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
   for (const e of events) expect(e.hash).toMatch(/^[0-9a-f]{64}$/);
 

@@ -246,7 +246,13 @@ describe('approval card: size and actions', () => {
       ...(state === 'denied' ? { denyReason: 'not now' } : {}),
     });
 
-  it.each<RequestState>(['approved', 'failed', 'denied'])(
+  it('an approved-then-failed card offers approvers Retry and Revoke, carrying only the request ID', async () => {
+    const blocks = approvalCard(await decided('failed')) as Block[];
+    expect(buttons(blocks).map((b) => b.action_id)).toEqual([ACTION.retry, ACTION.revoke]);
+    for (const b of buttons(blocks)) expect(b.value).toBe('CA-0123456789');
+  });
+
+  it.each<RequestState>(['approved', 'denied'])(
     'the %s card has no actions block at all',
     async (state) => {
       const request = await decided(state);
@@ -270,10 +276,14 @@ describe('approval card: size and actions', () => {
     },
   );
 
-  it('a decided card with a large policy keeps only the View policy button', async () => {
-    const request = await makeRequest({ ...largeDocument(), state: 'applied', decidedBy: APPROVER });
-    const blocks = approvalCard(request) as Block[];
-    expect(buttons(blocks).map((b) => b.action_id)).toEqual([ACTION.viewPolicy]);
+  it('a decided card with a large policy keeps the View policy button (and, applied, only Revoke besides)', async () => {
+    const applied = await makeRequest({ ...largeDocument(), state: 'applied', decidedBy: APPROVER });
+    expect(buttons(approvalCard(applied) as Block[]).map((b) => b.action_id)).toEqual([
+      ACTION.viewPolicy,
+      ACTION.revoke,
+    ]);
+    const denied = await makeRequest({ ...largeDocument(), state: 'denied', decidedBy: APPROVER });
+    expect(buttons(approvalCard(denied) as Block[]).map((b) => b.action_id)).toEqual([ACTION.viewPolicy]);
   });
 
   it('a failure card quotes the AWS code and message, escaped', async () => {

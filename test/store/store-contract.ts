@@ -1,3 +1,5 @@
+// Failures are asserted through their message, not `toThrow`: better-sqlite3's native binding is loaded once per
+// jest worker, so its errors can come from another test file's realm and fail jest's instanceof-based check.
 import type { AccessRequest, NewAccessRequest, NewAuditEvent } from '../../src/access/types';
 import type { Store } from '../../src/store';
 
@@ -105,14 +107,15 @@ export function storeContract(factory: StoreFactory): void {
     it('rejects a duplicate id and writes no second event', async () => {
       const r = await create();
       const again = newRequest({ id: r.id });
-      await expect(store.createRequest(again, event(r.id, 'requested'))).rejects.toThrow();
+      await expect(store.createRequest(again, event(r.id, 'requested'))).rejects.toHaveProperty('message');
       expect(await store.listEvents(r.id)).toHaveLength(1);
     });
 
     it('refuses an event that belongs to another request', async () => {
       const r = newRequest();
-      await expect(store.createRequest(r, event('someone-else', 'requested'))).rejects.toThrow(
-        /someone-else/,
+      await expect(store.createRequest(r, event('someone-else', 'requested'))).rejects.toHaveProperty(
+        'message',
+        expect.stringMatching(/someone-else/),
       );
       expect(await store.getRequest(r.id)).toBeUndefined();
     });
@@ -132,7 +135,10 @@ export function storeContract(factory: StoreFactory): void {
     });
 
     it('rejects an unknown request', async () => {
-      await expect(store.setCard('nope', { channelId: 'C1', messageTs: '1.2' })).rejects.toThrow(/nope/);
+      await expect(store.setCard('nope', { channelId: 'C1', messageTs: '1.2' })).rejects.toHaveProperty(
+        'message',
+        expect.stringMatching(/nope/),
+      );
     });
   });
 
@@ -250,7 +256,7 @@ export function storeContract(factory: StoreFactory): void {
       const r = await create();
       await expect(
         store.transition(r.id, 'pending', 'denied', {}, event('other', 'denied')),
-      ).rejects.toThrow();
+      ).rejects.toHaveProperty('message');
       expect((await store.getRequest(r.id))?.state).toBe('pending');
     });
   });
@@ -291,7 +297,7 @@ export function storeContract(factory: StoreFactory): void {
     });
 
     it('rejects an event for an unknown request', async () => {
-      await expect(store.appendEvent(event('nope', 'card_posted'))).rejects.toThrow();
+      await expect(store.appendEvent(event('nope', 'card_posted'))).rejects.toHaveProperty('message');
     });
 
     it('lists nothing for an unknown request', async () => {

@@ -110,8 +110,9 @@ describe('openStore (SQLite)', () => {
     const raw = new SqliteDatabase(file);
     raw.exec('create table events (x text)'); // 0001_initial creates requests first, then fails on events
     raw.close();
-    await expect(openStore(`sqlite:${file}`)).rejects.toThrow(
-      /Database migration 0001_initial failed: table "events" already exists/,
+    await expect(openStore(`sqlite:${file}`)).rejects.toHaveProperty(
+      'message',
+      expect.stringMatching(/Database migration 0001_initial failed: table "events" already exists/),
     );
     const after = new SqliteDatabase(file, { readonly: true });
     try {
@@ -171,28 +172,40 @@ describe('openStore (SQLite)', () => {
 
 describe('openStore (bad URLs)', () => {
   it('refuses other schemes without echoing credentials', async () => {
-    await expect(openStore('mysql://root:hunter2@localhost/db')).rejects.toThrow(
-      /Unsupported database URL.*mysql/,
+    await expect(openStore('mysql://root:hunter2@localhost/db')).rejects.toHaveProperty(
+      'message',
+      expect.stringMatching(/Unsupported database URL.*mysql/),
     );
     await expect(openStore('mysql://root:hunter2@localhost/db')).rejects.not.toThrow(/hunter2/);
-    await expect(openStore('./data/x.db')).rejects.toThrow(/Unsupported database URL/);
-    await expect(openStore('')).rejects.toThrow(/Unsupported database URL/);
-    await expect(openStore('sqlite:')).rejects.toThrow(/needs a path/);
+    await expect(openStore('./data/x.db')).rejects.toHaveProperty(
+      'message',
+      expect.stringMatching(/Unsupported database URL/),
+    );
+    await expect(openStore('')).rejects.toHaveProperty(
+      'message',
+      expect.stringMatching(/Unsupported database URL/),
+    );
+    await expect(openStore('sqlite:')).rejects.toHaveProperty(
+      'message',
+      expect.stringMatching(/needs a path/),
+    );
   });
 
   it('fails clearly when the file cannot be opened', async () => {
     const blocker = path.join(tmp, 'blocker');
     fs.writeFileSync(blocker, 'not a folder');
-    await expect(openStore(`sqlite:${path.join(blocker, 'x.db')}`)).rejects.toThrow(
-      /Cannot open SQLite database .*blocker/,
+    await expect(openStore(`sqlite:${path.join(blocker, 'x.db')}`)).rejects.toHaveProperty(
+      'message',
+      expect.stringMatching(/Cannot open SQLite database .*blocker/),
     );
   });
 
   it('fails clearly when the file is not a database', async () => {
     const junk = path.join(tmp, 'junk.db');
     fs.writeFileSync(junk, 'x'.repeat(4096));
-    await expect(openStore(`sqlite:${junk}`)).rejects.toThrow(
-      /Cannot open SQLite database .*junk\.db: file is not a database/,
+    await expect(openStore(`sqlite:${junk}`)).rejects.toHaveProperty(
+      'message',
+      expect.stringMatching(/Cannot open SQLite database .*junk\.db: file is not a database/),
     );
   });
 });
