@@ -29,6 +29,9 @@ export interface IamGateway {
   getRolePolicy(roleName: string, policyName: string): Promise<string | undefined>;
   attachRolePolicy(roleName: string, policyArn: string): Promise<IamCallResult>;
   listAttachedRolePolicies(roleName: string): Promise<string[]>;
+  listRolePolicies(roleName: string): Promise<string[]>;
+  /** The account's live IAM quotas (GetAccountSummary's SummaryMap). */
+  accountSummary(): Promise<Record<string, number>>;
   /** `gone: true` when there was nothing to delete: removal is idempotent. */
   deleteRolePolicy(roleName: string, policyName: string): Promise<IamCallResult & { gone?: boolean }>;
   detachRolePolicy(roleName: string, policyArn: string): Promise<IamCallResult & { gone?: boolean }>;

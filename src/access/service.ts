@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { generatePlan, sameDocument } from '../policy';
+import { generatePlan, inlinePolicySize, INLINE_POLICY_SIZE_LIMIT, sameDocument } from '../policy';
 import type { ConnectInstanceScope, PolicyPlan } from '../policy';
 import type { Logger } from '../log';
 import type { Store } from '../store/store';
@@ -379,7 +379,10 @@ export class AccessService {
     const role = request.role.name;
     try {
       const current = await iam.getRolePolicy(role, request.policyName);
-      if (current !== undefined && sameDocument(current, request.documentText)) {
+      const inPlace = current !== undefined && sameDocument(current, request.documentText);
+      const attachedNow = request.managedPolicyArns.length ? await iam.listAttachedRolePolicies(role) : [];
+      await this.checkLimits(request, !inPlace, attachedNow);
+      if (inPlace) {
         await this.report.step(request, {
           kind: 'already_in_place',
           what: `${request.policyName} with the approved document`,
@@ -401,7 +404,7 @@ export class AccessService {
           },
         );
       }
-      if (request.managedPolicyArns.length) await this.attachManaged(request);
+      if (request.managedPolicyArns.length) await this.attachManaged(request, attachedNow);
       await this.verify(request);
       await store.appendEvent({
         requestId: request.id,
@@ -470,10 +473,9 @@ export class AccessService {
    * already had: a policy counts as this grant's when the grant attached it, or recorded the intent to (a crash
    * between the call and its outcome).
    */
-  private async attachManaged(request: AccessRequest): Promise<void> {
+  private async attachManaged(request: AccessRequest, attached: string[]): Promise<void> {
     const { iam, store } = this.deps;
     const role = request.role.name;
-    const attached = await iam.listAttachedRolePolicies(role);
     const intended = (await store.listEvents(request.id))
       .filter((e) => e.type === 'iam_intent' && e.details.operation === 'AttachRolePolicy')
       .map((e) => String(e.details.policyArn));
@@ -498,6 +500,36 @@ export class AccessService {
         attach.awsRequestId,
         { policyArn: arn },
       );
+    }
+  }
+
+  /**
+   * IAM's size and count limits, checked before any write: the SDK retries LimitExceeded as if it were
+   * throttling, and a refused write halfway through would leave a partial grant.
+   */
+  private async checkLimits(request: AccessRequest, willPut: boolean, attachedNow: string[]): Promise<void> {
+    const { iam } = this.deps;
+    if (willPut) {
+      let total = inlinePolicySize(request.documentText);
+      for (const name of await iam.listRolePolicies(request.role.name)) {
+        if (name === request.policyName) continue;
+        const other = await iam.getRolePolicy(request.role.name, name);
+        if (other !== undefined) total += inlinePolicySize(other);
+      }
+      if (total > INLINE_POLICY_SIZE_LIMIT)
+        throw new IamError(
+          'LimitExceeded',
+          `the role's inline policies would total ${total} characters without whitespace; IAM allows ${INLINE_POLICY_SIZE_LIMIT} per role. Nothing was written.`,
+        );
+    }
+    const toAttach = request.managedPolicyArns.filter((arn) => !attachedNow.includes(arn));
+    if (toAttach.length) {
+      const quota = (await iam.accountSummary()).AttachedPoliciesPerRoleQuota ?? 10;
+      if (attachedNow.length + toAttach.length > quota)
+        throw new IamError(
+          'LimitExceeded',
+          `the role has ${attachedNow.length} managed policies attached; attaching ${toAttach.length} more would pass the account's quota of ${quota} (AttachedPoliciesPerRoleQuota). Nothing was written.`,
+        );
     }
   }
 

@@ -3,9 +3,11 @@ import {
   AttachRolePolicyCommand,
   DeleteRolePolicyCommand,
   DetachRolePolicyCommand,
+  GetAccountSummaryCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
   ListAttachedRolePoliciesCommand,
+  ListRolePoliciesCommand,
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
 import { IamError } from '../access/ports';
@@ -96,6 +98,34 @@ export class SdkIamGateway implements IamGateway {
       throw toIamError(error);
     }
     return arns;
+  }
+
+  async listRolePolicies(roleName: string): Promise<string[]> {
+    const names: string[] = [];
+    let marker: string | undefined;
+    try {
+      do {
+        const out = await this.client.send(
+          new ListRolePoliciesCommand({ RoleName: roleName, Marker: marker }),
+        );
+        names.push(...(out.PolicyNames ?? []));
+        marker = out.IsTruncated ? out.Marker : undefined;
+      } while (marker);
+    } catch (error) {
+      throw toIamError(error);
+    }
+    return names;
+  }
+
+  async accountSummary(): Promise<Record<string, number>> {
+    try {
+      const out = await this.client.send(new GetAccountSummaryCommand({}));
+      return Object.fromEntries(
+        Object.entries(out.SummaryMap ?? {}).filter((e): e is [string, number] => typeof e[1] === 'number'),
+      );
+    } catch (error) {
+      throw toIamError(error);
+    }
   }
 
   async deleteRolePolicy(roleName: string, policyName: string): Promise<IamCallResult & { gone?: boolean }> {
