@@ -33,6 +33,8 @@ export interface Config {
   remindAfterSeconds: number;
   /** How long an apply or revocation owns its request before a restart or another replica resumes it. */
   applyLeaseSeconds: number;
+  /** The role assumed in other accounts; absent: roles in other accounts are refused. */
+  crossAccount?: { roleName: string; externalId?: string };
 }
 
 export class ConfigError extends Error {
@@ -148,6 +150,26 @@ const schema = z
     PENDING_TTL: duration('PENDING_TTL', '24h'),
     REMIND_AFTER: duration('REMIND_AFTER', '2h'),
     APPLY_LEASE: duration('APPLY_LEASE', '2m'),
+    CROSS_ACCOUNT_ROLE_NAME: z.preprocess(
+      optional,
+      z
+        .string()
+        .regex(
+          /^[\w+=,.@-]{1,64}$/,
+          'CROSS_ACCOUNT_ROLE_NAME must be a role name (1–64 of letters, digits and +=,.@_-), not an ARN',
+        )
+        .optional(),
+    ),
+    CROSS_ACCOUNT_EXTERNAL_ID: z.preprocess(
+      optional,
+      z
+        .string()
+        .regex(
+          /^[\w+=,.@:/-]{2,1224}$/,
+          'CROSS_ACCOUNT_EXTERNAL_ID must be 2–1224 of letters, digits and +=,.@:/-',
+        )
+        .optional(),
+    ),
     LOG_LEVEL: z.preprocess(
       (v) => optional(v) ?? 'info',
       z.enum(['debug', 'info', 'warn', 'error'], { error: 'LOG_LEVEL must be debug, info, warn or error' }),
@@ -201,6 +223,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     pendingTtlSeconds: e.PENDING_TTL ?? 86_400,
     remindAfterSeconds: e.REMIND_AFTER ?? 7_200,
     applyLeaseSeconds: e.APPLY_LEASE ?? 120,
+    crossAccount: e.CROSS_ACCOUNT_ROLE_NAME
+      ? { roleName: e.CROSS_ACCOUNT_ROLE_NAME, externalId: e.CROSS_ACCOUNT_EXTERNAL_ID }
+      : undefined,
   };
 }
 

@@ -6,6 +6,7 @@ import { AccessService } from './access/service';
 import { systemClock } from './access/ports';
 import type { Clock } from './access/ports';
 import { createAwsClients } from './aws/clients';
+import { SdkIamAccess } from './aws/iam-access';
 import { SdkIamGateway } from './aws/iam-gateway';
 import { StsIdentityProvider } from './aws/identity';
 import { ConfigError, loadConfig, secretsOf } from './config';
@@ -45,8 +46,8 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
   const slack = createSlackApp(config, logger, async () => ready && (await store.ping()));
   const client = slack.app.client;
   const clock = options.clock ?? systemClock;
-  const iam = new SdkIamGateway(aws.iam);
   const identity = new StsIdentityProvider(aws.sts);
+  const iam = new SdkIamAccess(new SdkIamGateway(aws.iam), identity, aws.sts, config.crossAccount);
   const notifier = new SlackNotifier(client, config.approvalChannelId, config.approvers);
   const approvers = new SlackApproverDirectory(client, config.approvers);
   const service = new AccessService({
@@ -61,6 +62,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
     awsRegion: env.AWS_REGION,
     grantDurations: { defaultSeconds: config.defaultGrantSeconds, maxSeconds: config.maxGrantSeconds },
     leaseMs: config.applyLeaseSeconds * 1000,
+    crossAccount: Boolean(config.crossAccount),
   });
   const revocations = new RevocationService({
     store,

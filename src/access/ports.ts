@@ -37,6 +37,18 @@ export interface IamGateway {
   detachRolePolicy(roleName: string, policyArn: string): Promise<IamCallResult & { gone?: boolean }>;
 }
 
+/** Who a cross-account session acts for: it names the request, and CloudTrail shows the Slack user. */
+export interface IamSession {
+  sessionName: string;
+  /** A Slack user ID (the approver for writes), recorded by STS as the session's SourceIdentity. */
+  sourceIdentity: string;
+}
+
+/** IAM in the bot's own account, or in another one through the cross-account role. */
+export interface IamAccess {
+  forAccount(accountId: string, session: IamSession): Promise<IamGateway>;
+}
+
 export interface CallerIdentity {
   accountId: string;
   /** e.g. arn:aws:sts::111122223333:assumed-role/cases-access-bot/i-0abc */

@@ -3,7 +3,7 @@ import type { Store } from '../store/store';
 import type { Logger } from '../log';
 import { Journal, readBack } from './journal';
 import { IamError } from './ports';
-import type { ApproverDirectory, Clock, IamGateway } from './ports';
+import type { ApproverDirectory, Clock, IamAccess, IamGateway } from './ports';
 import type { Reporter } from './reporter';
 import type { Outcome } from './service';
 import type { AccessRequest } from './types';
@@ -16,7 +16,7 @@ import { messageOf } from '../errors';
 
 export interface RevocationDeps {
   store: Store;
-  iam: IamGateway;
+  iam: IamAccess;
   approvers: ApproverDirectory;
   clock: Clock;
   logger: Logger;
@@ -131,7 +131,11 @@ export class RevocationService {
     const requestId = claimed.id;
     const automatic = actor === 'bot';
     try {
-      const { removed, kept } = await this.remove(claimed, from);
+      const iam = await this.deps.iam.forAccount(claimed.role.accountId, {
+        sessionName: `cases-access-${claimed.id}`,
+        sourceIdentity: actor === 'bot' ? 'cases-access-scheduler' : actor,
+      });
+      const { removed, kept } = await this.remove(iam, claimed, from);
       const now = clock.now();
       const revoked = await store.transition(
         requestId,
@@ -172,10 +176,11 @@ export class RevocationService {
   }
 
   private async remove(
+    iam: IamGateway,
     request: AccessRequest,
     from: 'applied' | 'failed',
   ): Promise<{ removed: string[]; kept: string[] }> {
-    const { iam, store } = this.deps;
+    const { store } = this.deps;
     const role = request.role.name;
     const others = (await store.listRequests({ roleArn: request.role.arn, states: ['applied'] })).filter(
       (other) => other.id !== request.id,
@@ -208,7 +213,7 @@ export class RevocationService {
         );
       }
       kept.push(`${request.policyName} (still needed by ${keeper.id})`);
-    } else if (from === 'failed' && !(await this.holdsOwnDocument(request))) {
+    } else if (from === 'failed' && !(await this.holdsOwnDocument(iam, request))) {
       // The failed apply never wrote its document: whatever the role has under that name is not this grant's.
       kept.push(`${request.policyName} (not written by this request)`);
       inline = 'untouched';
@@ -259,17 +264,27 @@ export class RevocationService {
       removed.push(arn);
     }
 
-    await this.verifyRemoval(request, inline === 'absent' && keeper ? keeper.documentText : inline, detached);
+    await this.verifyRemoval(
+      iam,
+      request,
+      inline === 'absent' && keeper ? keeper.documentText : inline,
+      detached,
+    );
     return { removed, kept };
   }
 
-  private async holdsOwnDocument(request: AccessRequest): Promise<boolean> {
-    const current = await this.deps.iam.getRolePolicy(request.role.name, request.policyName);
+  private async holdsOwnDocument(iam: IamGateway, request: AccessRequest): Promise<boolean> {
+    const current = await iam.getRolePolicy(request.role.name, request.policyName);
     return current !== undefined && sameDocument(current, request.documentText);
   }
 
-  private async verifyRemoval(request: AccessRequest, inline: string, detached: string[]): Promise<void> {
-    const { iam, clock, store } = this.deps;
+  private async verifyRemoval(
+    iam: IamGateway,
+    request: AccessRequest,
+    inline: string,
+    detached: string[],
+  ): Promise<void> {
+    const { clock, store } = this.deps;
     const attempts = this.deps.verifyAttempts ?? 5;
     const problem = await readBack(clock, attempts, this.deps.verifyDelayMs ?? 250, async () => {
       if (inline !== 'untouched') {

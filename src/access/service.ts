@@ -7,7 +7,7 @@ import { parseInstanceText } from './command';
 import type { RequestCommand } from './command';
 import { formatDuration } from './duration';
 import { IamError } from './ports';
-import type { ApproverDirectory, Clock, IamGateway, IdentityProvider, Notifier } from './ports';
+import type { ApproverDirectory, Clock, IamAccess, IamGateway, IdentityProvider, Notifier } from './ports';
 import { Journal, readBack } from './journal';
 import { Reporter } from './reporter';
 import { guardrailRefusal, isAllowed, parseRoleInput, RoleInputError } from './roles';
@@ -24,7 +24,9 @@ export interface GrantDurations {
 
 export interface AccessServiceDeps {
   store: Store;
-  iam: IamGateway;
+  iam: IamAccess;
+  /** Roles in other accounts are reachable only when a cross-account role is configured. */
+  crossAccount?: boolean;
   identity: IdentityProvider;
   notifier: Notifier;
   approvers: ApproverDirectory;
@@ -79,8 +81,8 @@ export class AccessService {
   }
 
   /** Every check a request must pass before anyone is asked to approve it. Writes nothing. */
-  async prepare(command: RequestCommand): Promise<Outcome<PreparedRequest>> {
-    const { iam, identity } = this.deps;
+  async prepare(requesterId: string, command: RequestCommand): Promise<Outcome<PreparedRequest>> {
+    const { identity } = this.deps;
     let input;
     try {
       input = parseRoleInput(command.roleText);
@@ -100,9 +102,9 @@ export class AccessService {
             path: '/',
           };
 
-    if (claimed.accountId !== caller.accountId)
+    if (claimed.accountId !== caller.accountId && !this.deps.crossAccount)
       return refuse(
-        `\`${claimed.arn}\` is in account ${claimed.accountId}; this bot manages roles in its own account (${caller.accountId}) only.`,
+        `\`${claimed.arn}\` is in account ${claimed.accountId}; this bot manages roles in its own account (${caller.accountId}) only (CROSS_ACCOUNT_ROLE_NAME is not set).`,
         'role',
       );
     const guard = guardrailRefusal(claimed, caller);
@@ -132,7 +134,20 @@ export class AccessService {
       instance = { instanceId: parsed.instanceId, region };
     }
 
-    const found = await iam.getRole(claimed.name);
+    let found;
+    try {
+      const iam = await this.deps.iam.forAccount(claimed.accountId, {
+        sessionName: 'cases-access-request-check',
+        sourceIdentity: requesterId,
+      });
+      found = await iam.getRole(claimed.name);
+    } catch (error) {
+      if (!(error instanceof IamError)) throw error;
+      return refuse(
+        `The role could not be checked in account ${claimed.accountId}: ${error.code}: ${error.message}`,
+        'role',
+      );
+    }
     if (!found)
       return refuse(`The role \`${claimed.name}\` does not exist in account ${claimed.accountId}.`, 'role');
     if (input.kind === 'arn' && found.arn !== claimed.arn)
@@ -174,7 +189,7 @@ export class AccessService {
     requesterId: string,
     command: RequestCommand,
   ): Promise<Outcome<{ request: AccessRequest; cardLink?: string }>> {
-    const prepared = await this.prepare(command);
+    const prepared = await this.prepare(requesterId, command);
     if (!prepared.ok) return prepared;
     const { store, notifier, clock } = this.deps;
     const { role, plan, instance, durationSeconds, reason } = prepared.value;
@@ -365,6 +380,14 @@ export class AccessService {
     return resumed;
   }
 
+  /** IAM where the role lives; in another account, a session named after the request and carrying the approver. */
+  private iamFor(request: AccessRequest): Promise<IamGateway> {
+    return this.deps.iam.forAccount(request.role.accountId, {
+      sessionName: `cases-access-${request.id}`,
+      sourceIdentity: request.decidedBy ?? request.requesterId,
+    });
+  }
+
   private leaseEnd(): Date {
     return new Date(this.deps.clock.now().getTime() + this.leaseMs);
   }
@@ -375,13 +398,14 @@ export class AccessService {
    * reported as AWS said it, with what the role holds now.
    */
   private async apply(request: AccessRequest): Promise<AccessRequest> {
-    const { iam, store, clock } = this.deps;
+    const { store, clock } = this.deps;
     const role = request.role.name;
     try {
+      const iam = await this.iamFor(request);
       const current = await iam.getRolePolicy(role, request.policyName);
       const inPlace = current !== undefined && sameDocument(current, request.documentText);
       const attachedNow = request.managedPolicyArns.length ? await iam.listAttachedRolePolicies(role) : [];
-      await this.checkLimits(request, !inPlace, attachedNow);
+      await this.checkLimits(iam, request, !inPlace, attachedNow);
       if (inPlace) {
         await this.report.step(request, {
           kind: 'already_in_place',
@@ -404,8 +428,8 @@ export class AccessService {
           },
         );
       }
-      if (request.managedPolicyArns.length) await this.attachManaged(request, attachedNow);
-      await this.verify(request);
+      if (request.managedPolicyArns.length) await this.attachManaged(iam, request, attachedNow);
+      await this.verify(iam, request);
       await store.appendEvent({
         requestId: request.id,
         at: clock.now(),
@@ -449,6 +473,7 @@ export class AccessService {
         error instanceof IamError ? error.toFailure() : { code: 'InternalError', message: messageOf(error) };
       this.deps.logger.error('applying the plan failed', { requestId: request.id, failure });
       const onRole = await this.describeRole(request);
+
       const failed = await store.transition(
         request.id,
         'approved',
@@ -473,8 +498,8 @@ export class AccessService {
    * already had: a policy counts as this grant's when the grant attached it, or recorded the intent to (a crash
    * between the call and its outcome).
    */
-  private async attachManaged(request: AccessRequest, attached: string[]): Promise<void> {
-    const { iam, store } = this.deps;
+  private async attachManaged(iam: IamGateway, request: AccessRequest, attached: string[]): Promise<void> {
+    const { store } = this.deps;
     const role = request.role.name;
     const intended = (await store.listEvents(request.id))
       .filter((e) => e.type === 'iam_intent' && e.details.operation === 'AttachRolePolicy')
@@ -507,8 +532,12 @@ export class AccessService {
    * IAM's size and count limits, checked before any write: the SDK retries LimitExceeded as if it were
    * throttling, and a refused write halfway through would leave a partial grant.
    */
-  private async checkLimits(request: AccessRequest, willPut: boolean, attachedNow: string[]): Promise<void> {
-    const { iam } = this.deps;
+  private async checkLimits(
+    iam: IamGateway,
+    request: AccessRequest,
+    willPut: boolean,
+    attachedNow: string[],
+  ): Promise<void> {
     if (willPut) {
       let total = inlinePolicySize(request.documentText);
       for (const name of await iam.listRolePolicies(request.role.name)) {
@@ -535,8 +564,8 @@ export class AccessService {
 
   /** What the role holds of this plan right now, for a failure report; undefined when IAM can't be read either. */
   private async describeRole(request: AccessRequest): Promise<string | undefined> {
-    const { iam } = this.deps;
     try {
+      const iam = await this.iamFor(request);
       const inline = await iam.getRolePolicy(request.role.name, request.policyName);
       const parts = [
         inline === undefined
@@ -557,8 +586,8 @@ export class AccessService {
   }
 
   /** Reads the role back until it holds exactly the approved document and managed policies. */
-  private async verify(request: AccessRequest): Promise<void> {
-    const { iam, clock } = this.deps;
+  private async verify(iam: IamGateway, request: AccessRequest): Promise<void> {
+    const { clock } = this.deps;
     const problem = await readBack(clock, this.verifyAttempts, this.verifyDelayMs, async () => {
       const stored = await iam.getRolePolicy(request.role.name, request.policyName);
       if (stored === undefined) return `the inline policy ${request.policyName} is not on the role`;

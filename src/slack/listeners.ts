@@ -168,7 +168,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     // Check before closing the dialog so a wrong role is shown on its field; submit checks again.
     let prepared: Awaited<ReturnType<AccessService['prepare']>>;
     try {
-      prepared = await service.prepare(fromModal.command);
+      prepared = await service.prepare(user, fromModal.command);
     } catch (error) {
       // An AWS or STS error: still answer within Slack's deadline, on the field being checked.
       logger.error('request dialog check failed', { error, user });
