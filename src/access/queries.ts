@@ -1,7 +1,7 @@
 import type { Store } from '../store/store';
 import { isRequestId } from './command';
 import type { ApproverDirectory, IdentityProvider } from './ports';
-import { parseRoleInput, RoleInputError } from './roles';
+import { parseRoleInput, partitionOf, RoleInputError } from './roles';
 import type { Outcome } from './service';
 import type { AccessRequest, AuditEvent } from './types';
 
@@ -58,7 +58,7 @@ export class AccessQueries {
         else {
           // A bare name: that role in the bot's own account, whatever its path.
           const caller = await this.identity.callerIdentity();
-          const partition = /^arn:([^:]+):/.exec(caller.arn)?.[1] ?? 'aws';
+          const partition = partitionOf(caller.arn);
           const [known] = await this.store.listRequests({
             roleName: input.name,
             accountId: caller.accountId,

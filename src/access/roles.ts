@@ -60,6 +60,11 @@ export function isAllowed(arn: string, patterns: readonly string[]): boolean {
   return patterns.some((p) => matchesPattern(arn, p));
 }
 
+/** `aws`, `aws-cn`, `aws-us-gov`…: the partition an ARN names (the bot's own, from its caller ARN). */
+export function partitionOf(arn: string): string {
+  return /^arn:([^:]+):/.exec(arn)?.[1] ?? 'aws';
+}
+
 /** The role the bot itself runs as, from its STS caller ARN (assumed-role or IAM role ARN). */
 export function callerRoleName(callerArn: string): string | undefined {
   return (

@@ -10,7 +10,7 @@ import { IamError } from './ports';
 import type { ApproverDirectory, Clock, IamAccess, IamGateway, IdentityProvider, Notifier } from './ports';
 import { Journal, readBack } from './journal';
 import { Reporter } from './reporter';
-import { guardrailRefusal, isAllowed, parseRoleInput, RoleInputError } from './roles';
+import { guardrailRefusal, isAllowed, parseRoleInput, partitionOf, RoleInputError } from './roles';
 import type { AccessRequest, RoleRef } from './types';
 import { messageOf } from '../errors';
 
@@ -91,7 +91,7 @@ export class AccessService {
       throw error;
     }
     const caller = await identity.callerIdentity();
-    const partition = /^arn:([^:]+):/.exec(caller.arn)?.[1] ?? 'aws';
+    const partition = partitionOf(caller.arn);
     const claimed: RoleRef =
       input.kind === 'arn'
         ? input.role

@@ -3,6 +3,7 @@ import type { STSClient } from '@aws-sdk/client-sts';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { IamError } from '../access/ports';
 import type { IamAccess, IamGateway, IamSession, IdentityProvider } from '../access/ports';
+import { partitionOf } from '../access/roles';
 import { SdkIamGateway, toIamError } from './iam-gateway';
 
 export interface CrossAccountRole {
@@ -42,7 +43,7 @@ export class SdkIamAccess implements IamAccess {
     const key = `${accountId}|${session.sessionName}|${session.sourceIdentity}`;
     const cached = this.sessions.get(key);
     if (cached && cached.until > this.now()) return cached.gateway;
-    const partition = /^arn:([^:]+):/.exec(caller.arn)?.[1] ?? 'aws';
+    const partition = partitionOf(caller.arn);
     const gateway = this.assume(
       `arn:${partition}:iam::${accountId}:role/${this.crossAccount.roleName}`,
       session,

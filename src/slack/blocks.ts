@@ -245,26 +245,24 @@ export function policyModal(request: AccessRequest) {
   };
 }
 
-export function denyModal(request: AccessRequest) {
+/** A dialog that asks for a required reason about one request (deny, revoke). */
+function reasonModal(
+  request: AccessRequest,
+  o: { callbackId: string; title: string; submit: string; intro: string; label: string },
+) {
   return {
     type: 'modal' as const,
-    callback_id: DENY_MODAL,
+    callback_id: o.callbackId,
     private_metadata: request.id,
-    title: { type: 'plain_text' as const, text: 'Deny request' },
-    submit: { type: 'plain_text' as const, text: 'Deny' },
+    title: { type: 'plain_text' as const, text: o.title },
+    submit: { type: 'plain_text' as const, text: o.submit },
     close: { type: 'plain_text' as const, text: 'Cancel' },
     blocks: [
-      {
-        type: 'section',
-        text: {
-          type: 'mrkdwn',
-          text: `Deny ${request.id}: ${request.task} for ${code(request.role.arn)}, requested by ${mention(request.requesterId)}.`,
-        },
-      },
+      { type: 'section', text: { type: 'mrkdwn', text: o.intro } },
       {
         type: 'input',
         block_id: REASON_BLOCK,
-        label: { type: 'plain_text', text: 'Reason (shown to the requester)' },
+        label: { type: 'plain_text', text: o.label },
         element: {
           type: 'plain_text_input',
           action_id: REASON_INPUT,
@@ -277,33 +275,24 @@ export function denyModal(request: AccessRequest) {
   };
 }
 
+export function denyModal(request: AccessRequest) {
+  return reasonModal(request, {
+    callbackId: DENY_MODAL,
+    title: 'Deny request',
+    submit: 'Deny',
+    intro: `Deny ${request.id}: ${request.task} for ${code(request.role.arn)}, requested by ${mention(request.requesterId)}.`,
+    label: 'Reason (shown to the requester)',
+  });
+}
+
 export function revokeModal(request: AccessRequest) {
-  return {
-    type: 'modal' as const,
-    callback_id: REVOKE_MODAL,
-    private_metadata: request.id,
-    title: { type: 'plain_text' as const, text: 'Revoke grant' },
-    submit: { type: 'plain_text' as const, text: 'Revoke' },
-    close: { type: 'plain_text' as const, text: 'Cancel' },
-    blocks: [
-      {
-        type: 'section',
-        text: { type: 'mrkdwn', text: `Remove what ${request.id} added to ${code(request.role.arn)}.` },
-      },
-      {
-        type: 'input',
-        block_id: REASON_BLOCK,
-        label: { type: 'plain_text', text: 'Reason' },
-        element: {
-          type: 'plain_text_input',
-          action_id: REASON_INPUT,
-          multiline: true,
-          min_length: 1,
-          max_length: 500,
-        },
-      },
-    ] as KnownBlock[],
-  };
+  return reasonModal(request, {
+    callbackId: REVOKE_MODAL,
+    title: 'Revoke grant',
+    submit: 'Revoke',
+    intro: `Remove what ${request.id} added to ${code(request.role.arn)}.`,
+    label: 'Reason',
+  });
 }
 
 const option = (value: string, text: string) => ({ text: { type: 'plain_text' as const, text }, value });
