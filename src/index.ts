@@ -1,3 +1,4 @@
+import nodeModule from 'node:module';
 import { config as loadDotenv } from 'dotenv';
 import { AccessQueries } from './access/queries';
 import { RevocationService } from './access/revocation';
@@ -127,6 +128,8 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
 }
 
 if (require.main === module) {
+  // Node ≥ 22 caches compiled modules on disk: a faster start after the first (a no-op where unsupported).
+  (nodeModule as { enableCompileCache?: () => unknown }).enableCompileCache?.();
   // .env fills what the real environment leaves unset; only for the process itself, never under tests.
   loadDotenv({ quiet: true });
   startBot(process.env).then(

@@ -36,7 +36,7 @@ export class Journal {
       type: 'iam_call',
       details: { operation, ...details, awsRequestId: awsRequestId ?? null },
     });
-    await this.report.step(request, { kind: 'iam_call', operation, target, awsRequestId });
+    void this.report.step(request, { kind: 'iam_call', operation, target, awsRequestId });
   }
 }
 

@@ -5,6 +5,7 @@ import { Journal, readBack } from './journal';
 import { IamError } from './ports';
 import type { ApproverDirectory, Clock, IamAccess, IamGateway } from './ports';
 import type { Reporter } from './reporter';
+import { noSuchRequest } from './service';
 import type { Outcome } from './service';
 import type { AccessRequest } from './types';
 import { messageOf } from '../errors';
@@ -53,7 +54,7 @@ export class RevocationService {
   async revoke(requestId: string, actor: string, reason: string): Promise<Outcome<RevocationResult>> {
     const { store, clock, report } = this.deps;
     const request = await store.getRequest(requestId);
-    if (!request) return refuse(`There is no request ${requestId}.`);
+    if (!request) return refuse(noSuchRequest(requestId));
     // Permission first: someone else learns nothing about the grant's state.
     if (actor !== 'bot' && !(await this.mayRevoke(request, actor)))
       return refuse('Only an approver or the requester can revoke this grant; nothing was changed.');
@@ -80,7 +81,7 @@ export class RevocationService {
       if (current?.state === 'revoked') return { ok: true, value: { request: current, already: true } };
       return refuse(`Request ${requestId} is ${current?.state ?? 'gone'}; nothing was changed.`);
     }
-    await report.step(claimed, { kind: 'revoking', by: actor, reason: why });
+    void report.step(claimed, { kind: 'revoking', by: actor, reason: why });
     return this.finish(claimed, actor, why, from);
   }
 
@@ -105,7 +106,7 @@ export class RevocationService {
         type: 'resumed',
         details: { revoking: true },
       });
-      await this.deps.report.step(claimed, { kind: 'resumed' });
+      void this.deps.report.step(claimed, { kind: 'resumed' });
       await this.finish(
         claimed,
         started?.actor ?? 'bot',
@@ -233,9 +234,13 @@ export class RevocationService {
     }
 
     const detached: string[] = [];
+    let attachedNow: string[] | undefined;
     for (const arn of request.managedPolicyArns) {
       if (!request.attachedManagedArns.includes(arn)) {
-        kept.push(`${arn} (attached before this grant)`);
+        // Not this grant's, so left alone; reported as kept only when it is on the role (a failed apply may
+        // never have attached it).
+        attachedNow ??= await iam.listAttachedRolePolicies(role);
+        if (attachedNow.includes(arn)) kept.push(`${arn} (attached before this grant)`);
         continue;
       }
       const needer = others.find((o) => o.managedPolicyArns.includes(arn));

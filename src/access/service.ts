@@ -3,7 +3,7 @@ import { generatePlan, inlinePolicySize, INLINE_POLICY_SIZE_LIMIT, sameDocument 
 import type { ConnectInstanceScope, PolicyPlan } from '../policy';
 import type { Logger } from '../log';
 import type { Store } from '../store/store';
-import { parseInstanceText } from './command';
+import { isRequestId, parseInstanceText } from './command';
 import type { RequestCommand } from './command';
 import { formatDuration } from './duration';
 import { IamError } from './ports';
@@ -267,7 +267,7 @@ export class AccessService {
   /** Whether `userId` may decide the request now: an approver, not the requester, and the request still pending. */
   async checkDecider(requestId: string, userId: string): Promise<Outcome<AccessRequest>> {
     const request = await this.deps.store.getRequest(requestId);
-    if (!request) return refuse(`There is no request ${requestId}.`);
+    if (!request) return refuse(noSuchRequest(requestId));
     if (request.state !== 'pending') return refuse(alreadyDecided(request));
     if (userId === request.requesterId)
       return refuse('You cannot approve or deny your own request; another approver must.');
@@ -299,10 +299,10 @@ export class AccessService {
     );
     if (!approved) {
       const current = await store.getRequest(requestId);
-      return refuse(current ? alreadyDecided(current) : `There is no request ${requestId}.`);
+      return refuse(current ? alreadyDecided(current) : noSuchRequest(requestId));
     }
-    await this.report.updateCard(approved);
-    await this.report.step(approved, { kind: 'approved', by: userId });
+    void this.report.updateCard(approved);
+    void this.report.step(approved, { kind: 'approved', by: userId });
     return { ok: true, value: await this.apply(approved) };
   }
 
@@ -324,7 +324,7 @@ export class AccessService {
     );
     if (!denied) {
       const current = await store.getRequest(requestId);
-      return refuse(current ? alreadyDecided(current) : `There is no request ${requestId}.`);
+      return refuse(current ? alreadyDecided(current) : noSuchRequest(requestId));
     }
     await this.report.final(denied, { kind: 'denied', by: userId, reason: trimmed });
     return { ok: true, value: denied };
@@ -334,7 +334,7 @@ export class AccessService {
   async retry(requestId: string, userId: string): Promise<Outcome<AccessRequest>> {
     const { store, clock, approvers } = this.deps;
     const request = await store.getRequest(requestId);
-    if (!request) return refuse(`There is no request ${requestId}.`);
+    if (!request) return refuse(noSuchRequest(requestId));
     if (request.state !== 'failed')
       return refuse(`Request ${requestId} is ${request.state}; only a failed request can be retried.`);
     if (!request.decidedBy) return refuse(`Request ${requestId} was never approved; it cannot be retried.`);
@@ -355,8 +355,8 @@ export class AccessService {
       },
     );
     if (!retried) return refuse(`Request ${requestId} is no longer failed; nothing was changed.`);
-    await this.report.step(retried, { kind: 'retried', by: userId });
-    await this.report.updateCard(retried);
+    void this.report.step(retried, { kind: 'retried', by: userId });
+    void this.report.updateCard(retried);
     return { ok: true, value: await this.apply(retried) };
   }
 
@@ -373,7 +373,7 @@ export class AccessService {
       const claimed = await store.claimLease(stuck.id, 'approved', now, this.leaseEnd());
       if (!claimed) continue;
       await store.appendEvent({ requestId: claimed.id, at: now, actor: 'bot', type: 'resumed', details: {} });
-      await this.report.step(claimed, { kind: 'resumed' });
+      void this.report.step(claimed, { kind: 'resumed' });
       await this.apply(claimed);
       resumed += 1;
     }
@@ -407,7 +407,7 @@ export class AccessService {
       const attachedNow = request.managedPolicyArns.length ? await iam.listAttachedRolePolicies(role) : [];
       await this.checkLimits(iam, request, !inPlace, attachedNow);
       if (inPlace) {
-        await this.report.step(request, {
+        void this.report.step(request, {
           kind: 'already_in_place',
           what: `${request.policyName} with the approved document`,
         });
@@ -441,7 +441,7 @@ export class AccessService {
           managedPolicyArns: request.managedPolicyArns,
         },
       });
-      await this.report.step(request, {
+      void this.report.step(request, {
         kind: 'verified',
         policyName: request.policyName,
         sha256: request.sha256,
@@ -465,7 +465,7 @@ export class AccessService {
         },
       );
       const final = applied ?? request;
-      await this.report.tellRequester(final, { kind: 'applied' });
+      void this.report.tellRequester(final, { kind: 'applied' });
       await this.report.updateCard(final);
       return final;
     } catch (error) {
@@ -511,7 +511,7 @@ export class AccessService {
           ours.add(arn);
           await store.updateRequest(request.id, { attachedManagedArns: [...ours] });
         }
-        await this.report.step(request, { kind: 'already_in_place', what: `${arn} attached` });
+        void this.report.step(request, { kind: 'already_in_place', what: `${arn} attached` });
         continue;
       }
       await this.journal.intent(request, 'AttachRolePolicy', { policyArn: arn });
@@ -617,6 +617,11 @@ export class AccessService {
 
 function notAllowed(arn: string): string {
   return `\`${arn}\` is not in ALLOWED_ROLES, so the bot may not grant it anything. Ask an administrator if it should be.`;
+}
+
+/** Names the request only when the text is a request ID: whatever else a payload carried is not echoed. */
+export function noSuchRequest(requestId: string): string {
+  return isRequestId(requestId) ? `There is no request ${requestId}.` : 'There is no such request.';
 }
 
 export function alreadyDecided(request: AccessRequest): string {

@@ -54,6 +54,14 @@ function preformatted(text: string): KnownBlock {
   } as KnownBlock;
 }
 
+/**
+ * The requester's own text, shown as typed but inert: escaped, and in a code block so its `*`, `_`, backticks and
+ * line breaks can't render as the card's own labels (a fake "*Role*" field) below the real ones.
+ */
+function verbatim(text: string): string {
+  return '```' + escapeMrkdwn(text).replace(/`/g, 'ʼ') + '```';
+}
+
 function statusLine(request: AccessRequest): string {
   const parts = [`*Status:* ${STATE_LABEL[request.state]}`];
   // A revoked card says who revoked it; the approver stays on its own line below.
@@ -116,7 +124,7 @@ export function approvalCard(request: AccessRequest): KnownBlock[] {
     type: 'section',
     text: {
       type: 'mrkdwn',
-      text: `*Reason:* ${request.reason ? escapeMrkdwn(request.reason) : '_none given_'}`,
+      text: `*Reason:*${request.reason ? `\n${verbatim(request.reason)}` : ' _none given_'}`,
     },
   });
   blocks.push({

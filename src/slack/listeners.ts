@@ -4,6 +4,7 @@ import type { RequestCommand } from '../access/command';
 import { parseDuration } from '../access/duration';
 import type { AccessQueries } from '../access/queries';
 import type { RevocationService } from '../access/revocation';
+import { noSuchRequest } from '../access/service';
 import type { AccessService, RequestField } from '../access/service';
 import type { Notifier } from '../access/ports';
 import type { Store } from '../store/store';
@@ -21,12 +22,15 @@ import {
   revokeModal,
 } from './blocks';
 import type { RequestFieldName } from './blocks';
-import { code } from './mrkdwn';
+import { code, escapeMrkdwn } from './mrkdwn';
+import { WorkQueue } from './work-queue';
 import { auditText, historyText, statusList } from './reports';
 
 /** Bolt listeners: ack first (Slack's 3-second deadline), then hand the work to the access services. */
 
 export const COMMAND = '/cases-access';
+
+const BUSY = ':hourglass: cases-access is busy right now; nothing was changed. Try again in a minute.';
 
 interface ListenerDeps {
   service: AccessService;
@@ -90,6 +94,8 @@ const FIELD_BLOCK: Record<RequestField, RequestFieldName> = {
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
   const { service, revocations, queries, notifier, store, logger } = deps;
+  // Work after the ack runs a few at a time so acks never queue behind it (see WorkQueue).
+  const queue = new WorkQueue();
   const linkOf = (request: Parameters<Notifier['cardLink']>[0]) => notifier.cardLink(request);
 
   app.command(COMMAND, async ({ ack, command, respond, client }) => {
@@ -101,63 +107,72 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     }
     const parsed = parseCommand(command.text ?? '');
     const user = command.user_id;
-    try {
-      switch (parsed.kind) {
-        case 'help':
-          return void (await privately(respond, COMMAND_HELP));
-        case 'modal':
-          return void (await client.views.open({ trigger_id: command.trigger_id, view: requestModal() }));
-        case 'error':
-          return void (await privately(
-            respond,
-            `:warning: ${parsed.message}\nNothing was changed. \`${COMMAND} help\` shows the syntax.`,
-          ));
-        case 'request': {
-          const outcome = await service.submit(user, parsed);
-          if (!outcome.ok)
-            return void (await privately(respond, `:warning: ${outcome.message}\nNothing was requested.`));
-          return void (await privately(respond, submitted(outcome.value.request, outcome.value.cardLink)));
-        }
-        case 'revoke': {
-          const outcome = await revocations.revoke(parsed.requestId, user, parsed.reason);
-          if (!outcome.ok) return void (await privately(respond, `:no_entry_sign: ${outcome.message}`));
-          const { request, already } = outcome.value;
-          return void (await privately(
-            respond,
-            already
-              ? `Request ${request.id} was already revoked${request.revokedAt ? ` at ${request.revokedAt.toISOString()}` : ''}; nothing else to do.`
-              : `:white_check_mark: Revoked ${request.id}: the grant on ${code(request.role.arn)} is removed and verified.`,
-          ));
-        }
-        case 'status': {
-          if (!parsed.requestId)
+    if (parsed.kind === 'modal')
+      return void (await client.views.open({ trigger_id: command.trigger_id, view: requestModal() }));
+    const ran = await queue.run(async () => {
+      try {
+        switch (parsed.kind) {
+          case 'help':
+            return void (await privately(respond, COMMAND_HELP));
+          case 'error':
             return void (await privately(
               respond,
-              await statusList(await queries.recentRequests(user), linkOf),
+              `:warning: ${escapeMrkdwn(parsed.message)}\nNothing was changed. \`${COMMAND} help\` shows the syntax.`,
             ));
-          const history = await queries.history(user, parsed.requestId);
-          return void (await privately(
-            respond,
-            history.ok ? await historyText(history.value, linkOf) : `:no_entry_sign: ${history.message}`,
-          ));
+          case 'request': {
+            const outcome = await service.submit(user, parsed);
+            if (!outcome.ok)
+              return void (await privately(
+                respond,
+                `:warning: ${escapeMrkdwn(outcome.message)}\nNothing was requested.`,
+              ));
+            return void (await privately(respond, submitted(outcome.value.request, outcome.value.cardLink)));
+          }
+          case 'revoke': {
+            const outcome = await revocations.revoke(parsed.requestId, user, parsed.reason);
+            if (!outcome.ok)
+              return void (await privately(respond, `:no_entry_sign: ${escapeMrkdwn(outcome.message)}`));
+            const { request, already } = outcome.value;
+            return void (await privately(
+              respond,
+              already
+                ? `Request ${request.id} was already revoked${request.revokedAt ? ` at ${request.revokedAt.toISOString()}` : ''}; nothing else to do.`
+                : `:white_check_mark: Revoked ${request.id}: the grant on ${code(request.role.arn)} is removed and verified.`,
+            ));
+          }
+          case 'status': {
+            if (!parsed.requestId)
+              return void (await privately(
+                respond,
+                await statusList(await queries.recentRequests(user), linkOf),
+              ));
+            const history = await queries.history(user, parsed.requestId);
+            return void (await privately(
+              respond,
+              history.ok
+                ? await historyText(history.value, linkOf)
+                : `:no_entry_sign: ${escapeMrkdwn(history.message)}`,
+            ));
+          }
+          case 'audit': {
+            const audit = await queries.audit(user, parsed.target);
+            return void (await privately(
+              respond,
+              audit.ok
+                ? await auditText(audit.value.roleArn, audit.value.grants, linkOf)
+                : `:no_entry_sign: ${escapeMrkdwn(audit.message)}`,
+            ));
+          }
         }
-        case 'audit': {
-          const audit = await queries.audit(user, parsed.target);
-          return void (await privately(
-            respond,
-            audit.ok
-              ? await auditText(audit.value.roleArn, audit.value.grants, linkOf)
-              : `:no_entry_sign: ${audit.message}`,
-          ));
-        }
+      } catch (error) {
+        logger.error('command failed', { error, user, kind: parsed.kind });
+        await privately(
+          respond,
+          ':x: Something went wrong; nothing was changed. The error is in the bot’s log.',
+        );
       }
-    } catch (error) {
-      logger.error('command failed', { error, user, kind: parsed.kind });
-      await privately(
-        respond,
-        ':x: Something went wrong; nothing was changed. The error is in the bot’s log.',
-      );
-    }
+    });
+    if (!ran) await privately(respond, BUSY);
   });
 
   app.view(REQUEST_MODAL, async ({ ack, view, body, client }) => {
@@ -189,7 +204,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
         channel: user,
         text: outcome.ok
           ? submitted(outcome.value.request, outcome.value.cardLink)
-          : `:warning: ${outcome.message}\nNothing was requested.`,
+          : `:warning: ${escapeMrkdwn(outcome.message)}\nNothing was requested.`,
       });
     } catch (error) {
       logger.error('request from dialog failed', { error, user });
@@ -198,24 +213,30 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
 
   app.action<BlockButtonAction>(ACTION.approve, async ({ ack, body, action, respond }) => {
     await ack();
-    try {
-      const outcome = await service.approve(action.value ?? '', body.user.id);
-      if (!outcome.ok) await privately(respond, `:no_entry_sign: ${outcome.message}`);
-    } catch (error) {
-      logger.error('approve failed', { error, user: body.user.id });
-      await privately(respond, ':x: The approval could not be processed; the error is in the bot’s log.');
-    }
+    const ran = await queue.run(async () => {
+      try {
+        const outcome = await service.approve(action.value ?? '', body.user.id);
+        if (!outcome.ok) await privately(respond, `:no_entry_sign: ${outcome.message}`);
+      } catch (error) {
+        logger.error('approve failed', { error, user: body.user.id });
+        await privately(respond, ':x: The approval could not be processed; the error is in the bot’s log.');
+      }
+    });
+    if (!ran) await privately(respond, BUSY);
   });
 
   app.action<BlockButtonAction>(ACTION.retry, async ({ ack, body, action, respond }) => {
     await ack();
-    try {
-      const outcome = await service.retry(action.value ?? '', body.user.id);
-      if (!outcome.ok) await privately(respond, `:no_entry_sign: ${outcome.message}`);
-    } catch (error) {
-      logger.error('retry failed', { error, user: body.user.id });
-      await privately(respond, ':x: The retry could not be processed; the error is in the bot’s log.');
-    }
+    const ran = await queue.run(async () => {
+      try {
+        const outcome = await service.retry(action.value ?? '', body.user.id);
+        if (!outcome.ok) await privately(respond, `:no_entry_sign: ${outcome.message}`);
+      } catch (error) {
+        logger.error('retry failed', { error, user: body.user.id });
+        await privately(respond, ':x: The retry could not be processed; the error is in the bot’s log.');
+      }
+    });
+    if (!ran) await privately(respond, BUSY);
   });
 
   app.action<BlockButtonAction>(ACTION.deny, async ({ ack, body, action, respond, client }) => {
@@ -234,7 +255,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     await ack();
     try {
       const request = await store.getRequest(action.value ?? '');
-      if (!request) return void (await privately(respond, `There is no request ${action.value ?? ''}.`));
+      if (!request) return void (await privately(respond, noSuchRequest(action.value ?? '')));
       if (!(await revocations.mayRevoke(request, body.user.id)))
         return void (await privately(
           respond,
@@ -290,7 +311,10 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       const outcome = await revocations.revoke(requestId, body.user.id, reason);
       // Refusals (not allowed, not applied) reach only the one who tried.
       if (!outcome.ok)
-        await client.chat.postMessage({ channel: body.user.id, text: `:no_entry_sign: ${outcome.message}` });
+        await client.chat.postMessage({
+          channel: body.user.id,
+          text: `:no_entry_sign: ${escapeMrkdwn(outcome.message)}`,
+        });
     } catch (error) {
       logger.error('revoke failed', { error, user: body.user.id, requestId });
     }

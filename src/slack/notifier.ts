@@ -7,6 +7,7 @@ import { approvalCard, cardText, stepText } from './blocks';
 /** The workflow's Notifier over Slack's Web API: the card, its thread, and direct messages to the requester. */
 export class SlackNotifier implements Notifier {
   private readonly approverMentions: string;
+  private readonly permalinks = new Map<string, string>();
 
   constructor(
     private readonly client: webApi.WebClient,
@@ -62,12 +63,20 @@ export class SlackNotifier implements Notifier {
     });
   }
 
+  /** Permalinks never change: asked once per card (bounded, oldest forgotten first). */
   async cardLink(request: AccessRequest): Promise<string | undefined> {
     if (!request.card) return undefined;
+    const key = `${request.card.channelId}/${request.card.messageTs}`;
+    const known = this.permalinks.get(key);
+    if (known) return known;
     const out = await this.client.chat.getPermalink({
       channel: request.card.channelId,
       message_ts: request.card.messageTs,
     });
+    if (out.permalink) {
+      this.permalinks.set(key, out.permalink);
+      if (this.permalinks.size > 1000) this.permalinks.delete(this.permalinks.keys().next().value as string);
+    }
     return out.permalink;
   }
 }

@@ -98,6 +98,12 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
           .columns(['state', 'expires_at'])
           .execute();
         await db.schema.createIndex('requests_role_arn_idx').on('requests').column('role_arn').execute();
+        // The scheduler's scans of pending requests by age.
+        await db.schema
+          .createIndex('requests_state_created_idx')
+          .on('requests')
+          .columns(['state', 'created_at'])
+          .execute();
         await db.schema.createIndex('requests_role_name_idx').on('requests').column('role_name').execute();
         await db.schema
           .alterTable('events')
@@ -113,7 +119,12 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
       async down(db: Kysely<unknown>): Promise<void> {
         await db.schema.dropTable('deliveries').execute();
         await db.schema.alterTable('events').dropColumn('hash').execute();
-        for (const index of ['requests_state_expires_idx', 'requests_role_arn_idx', 'requests_role_name_idx'])
+        for (const index of [
+          'requests_state_expires_idx',
+          'requests_state_created_idx',
+          'requests_role_arn_idx',
+          'requests_role_name_idx',
+        ])
           await db.schema.dropIndex(index).execute();
         for (const name of [
           'duration_seconds',
