@@ -14,7 +14,7 @@
  */
 import { execFileSync, fork } from 'node:child_process';
 import http from 'node:http';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -77,7 +77,17 @@ type TargetName = 'bare' | 'bot' | 'bot10k';
 const TARGETS: TargetName[] = ['bare', 'bot', 'bot10k'];
 const CPU_PROF = process.env.BENCH_CPU_PROF;
 /** Extra node options for the bots (e.g. `--max-semi-space-size=4` to try GC settings), split on spaces. */
-const BOT_NODE_ARGS = (process.env.BENCH_BOT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** By default the node options `npm start` runs the bot with (the heap caps), so the bot is measured as deployed. */
+function startScriptNodeArgs(): string {
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  return pkg.scripts.start
+    .split(' ')
+    .filter((word) => word.startsWith('--'))
+    .join(' ');
+}
+const BOT_NODE_ARGS = (process.env.BENCH_BOT_NODE_ARGS ?? startScriptNodeArgs()).split(' ').filter(Boolean);
 
 const COMMAND_TEXT: Record<Exclude<Kind, 'button'>, string> = {
   help: 'help',

@@ -402,10 +402,14 @@ export class AccessService {
     const role = request.role.name;
     try {
       const iam = await this.iamFor(request);
-      const current = await iam.getRolePolicy(role, request.policyName);
+      // The reads that decide what to write, at once: each is a round trip to IAM.
+      const [current, attachedNow, inlineNames] = await Promise.all([
+        iam.getRolePolicy(role, request.policyName),
+        request.managedPolicyArns.length ? iam.listAttachedRolePolicies(role) : Promise.resolve([]),
+        iam.listRolePolicies(role),
+      ]);
       const inPlace = current !== undefined && sameDocument(current, request.documentText);
-      const attachedNow = request.managedPolicyArns.length ? await iam.listAttachedRolePolicies(role) : [];
-      await this.checkLimits(iam, request, !inPlace, attachedNow);
+      await this.checkLimits(iam, request, inPlace ? undefined : inlineNames, attachedNow);
       if (inPlace) {
         void this.report.step(request, {
           kind: 'already_in_place',
@@ -535,16 +539,18 @@ export class AccessService {
   private async checkLimits(
     iam: IamGateway,
     request: AccessRequest,
-    willPut: boolean,
+    /** The role's inline policy names when the document is to be written; undefined when it is in place. */
+    inlineNames: string[] | undefined,
     attachedNow: string[],
   ): Promise<void> {
-    if (willPut) {
+    if (inlineNames) {
+      const others = await Promise.all(
+        inlineNames
+          .filter((name) => name !== request.policyName)
+          .map((name) => iam.getRolePolicy(request.role.name, name)),
+      );
       let total = inlinePolicySize(request.documentText);
-      for (const name of await iam.listRolePolicies(request.role.name)) {
-        if (name === request.policyName) continue;
-        const other = await iam.getRolePolicy(request.role.name, name);
-        if (other !== undefined) total += inlinePolicySize(other);
-      }
+      for (const other of others) if (other !== undefined) total += inlinePolicySize(other);
       if (total > INLINE_POLICY_SIZE_LIMIT)
         throw new IamError(
           'LimitExceeded',
