@@ -606,7 +606,7 @@ async function report(m: Measured): Promise<void> {
     KINDS.length === ALL_KINDS.length &&
     MODES.length === ALL_MODES.length &&
     !CPU_PROF &&
-    BOT_NODE_ARGS.length === 0 &&
+    process.env.BENCH_BOT_NODE_ARGS === undefined &&
     REQUESTS >= 500 &&
     SEED >= 10_000 &&
     STARTS >= 5 &&

@@ -15,6 +15,8 @@ export interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
   error(message: string, fields?: Record<string, unknown>): void;
+  /** Whether a line at this level would be written (to skip building one that would not). */
+  enabled(level: LogLevel): boolean;
 }
 
 export function redact(text: string, secrets: readonly string[]): string {
@@ -53,5 +55,6 @@ export function createLogger(
     info: (m, f) => log('info', m, f),
     warn: (m, f) => log('warn', m, f),
     error: (m, f) => log('error', m, f),
+    enabled: (at) => LEVELS[at] >= threshold,
   };
 }

@@ -19,7 +19,10 @@ function boltLogger(logger: Logger): BoltLogger {
   const join = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : JSON.stringify(m))).join(' ');
   let level = LogLevel.INFO;
   return {
-    debug: (...m) => logger.debug(join(m), { source: 'bolt' }),
+    // Bolt logs every delivery at debug: build that line only when it will be written.
+    debug: (...m) => {
+      if (logger.enabled('debug')) logger.debug(join(m), { source: 'bolt' });
+    },
     info: (...m) => logger.info(join(m), { source: 'bolt' }),
     warn: (...m) => logger.warn(join(m), { source: 'bolt' }),
     error: (...m) => logger.error(join(m), { source: 'bolt' }),
