@@ -255,6 +255,20 @@ describe('the request → approve → apply flow', () => {
   });
 });
 
+describe('the View policy dialog', () => {
+  it('opens the stored policy and its hash in a modal', async () => {
+    const requestId = await request(`onboard ${ROLE}`);
+    expect(await h.click(ACTION.viewPolicy, requestId, APPROVER)).toBe(200);
+    const opened = await h.slack.waitForCall('views.open');
+    const view = JSON.stringify(opened.args.view);
+    const plan = await generatePlan({ task: 'onboard', option: 'minimal', accountId: ACCOUNT });
+    expect(view).toContain(plan.sha256);
+    expect(view).toContain('rich_text_preformatted');
+    expect(view).toContain('AttachAnyPolicyToAmazonConnectRole');
+    expect(writes()).toHaveLength(0);
+  });
+});
+
 describe('refusals before anyone is asked', () => {
   it.each([
     [`onboard arn:aws:iam::${ACCOUNT}:role/finance-admins`, /not in ALLOWED_ROLES/],
