@@ -85,7 +85,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
     resumables: [service, revocations],
   });
   const queries = new AccessQueries(store, approvers, identity);
-  registerListeners(slack.app, { service, revocations, queries, notifier, store, logger });
+  registerListeners(slack.app, { service, revocations, queries, notifier, store, clock, logger });
   slack.app.error(async (error) => logger.error('unhandled Slack listener error', { error }));
 
   let port: number;

@@ -55,6 +55,8 @@ export class LifecycleScheduler {
     await this.expirePending();
     await this.remindApprovers();
     await this.warnEndingSoon();
+    // A day is far beyond Slack's retries of a delivery.
+    await this.deps.store.pruneDeliveries(new Date(this.deps.clock.now().getTime() - 86_400_000));
   }
 
   private async revokeDueGrants(): Promise<void> {

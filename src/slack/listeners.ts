@@ -6,7 +6,7 @@ import type { AccessQueries } from '../access/queries';
 import type { RevocationService } from '../access/revocation';
 import { noSuchRequest } from '../access/service';
 import type { AccessService, RequestField } from '../access/service';
-import type { Notifier } from '../access/ports';
+import type { Clock, Notifier } from '../access/ports';
 import type { Store } from '../store/store';
 import type { Logger } from '../log';
 import {
@@ -38,6 +38,7 @@ interface ListenerDeps {
   queries: AccessQueries;
   notifier: Notifier;
   store: Store;
+  clock: Clock;
   logger: Logger;
 }
 
@@ -93,7 +94,7 @@ const FIELD_BLOCK: Record<RequestField, RequestFieldName> = {
 };
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
-  const { service, revocations, queries, notifier, store, logger } = deps;
+  const { service, revocations, queries, notifier, store, clock, logger } = deps;
   // Work after the ack runs a few at a time so acks never queue behind it (see WorkQueue).
   const queue = new WorkQueue();
   const linkOf = (request: Parameters<Notifier['cardLink']>[0]) => notifier.cardLink(request);
@@ -101,7 +102,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   app.command(COMMAND, async ({ ack, command, respond, client }) => {
     await ack();
     // Slack may deliver the same command twice (a retry after a slow answer, two replicas): handle it once.
-    if (command.trigger_id && !(await store.claimDelivery(`command:${command.trigger_id}`, new Date()))) {
+    if (command.trigger_id && !(await store.claimDelivery(`command:${command.trigger_id}`, clock.now()))) {
       logger.info('duplicate delivery of a command ignored', { user: command.user_id });
       return;
     }

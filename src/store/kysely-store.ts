@@ -132,6 +132,14 @@ export class KyselyStore implements Store {
     return (result.numInsertedOrUpdatedRows ?? 0n) === 1n;
   }
 
+  async pruneDeliveries(before: Date): Promise<number> {
+    const result = await this.db
+      .deleteFrom('deliveries')
+      .where('at', '<', dateToText(before))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async claimReminder(id: string, who: 'approvers' | 'requester', at: Date): Promise<boolean> {
     const column = who === 'approvers' ? 'approvers_reminded_at' : 'requester_reminded_at';
     const result = await this.db

@@ -45,6 +45,8 @@ export interface Store {
   listAllEvents(since?: Date): Promise<AuditEvent[]>;
   /** Records a Slack delivery (e.g. a slash command's trigger ID); true only the first time, on any replica. */
   claimDelivery(key: string, at: Date): Promise<boolean>;
+  /** Forgets deliveries recorded before `before` (Slack retries within minutes); returns how many. */
+  pruneDeliveries(before: Date): Promise<number>;
   /** True when the database answers (for /healthz). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

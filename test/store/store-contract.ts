@@ -261,6 +261,18 @@ export function storeContract(factory: StoreFactory): void {
     });
   });
 
+  describe('claimDelivery / pruneDeliveries', () => {
+    it('records a delivery once, and forgets it after pruning', async () => {
+      const at = new Date('2025-03-04T05:06:07.000Z');
+      expect(await store.claimDelivery('command:T1', at)).toBe(true);
+      expect(await store.claimDelivery('command:T1', at)).toBe(false);
+      expect(await store.claimDelivery('command:T2', new Date('2025-03-05T00:00:00.000Z'))).toBe(true);
+      expect(await store.pruneDeliveries(new Date('2025-03-04T12:00:00.000Z'))).toBe(1);
+      expect(await store.claimDelivery('command:T1', at)).toBe(true);
+      expect(await store.claimDelivery('command:T2', at)).toBe(false);
+    });
+  });
+
   describe('appendEvent / listEvents', () => {
     it('returns events oldest first with increasing seq and round-trips details', async () => {
       const a = await create();
