@@ -1,15 +1,15 @@
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { BotTracker, botEnv, isolatedEnv, requireBuiltBot } from '../support/bot-process';
 import { startFakeSlack } from '../support/fake-slack';
 import type { FakeSlack } from '../support/fake-slack';
 import { freePort } from '../support/free-port';
 import { startIamEmulator } from '../support/iam-emulator';
 import type { IamEmulator } from '../support/iam-emulator';
-import { postSigned, slashCommandBody, waitFor } from '../support/slack-requests';
+import { postSigned, slashCommandBody } from '../support/slack-requests';
 
 /**
  * The Dockerfile, checked without a Docker engine (none runs here or in CI): its key properties, a linter when one
@@ -241,11 +241,10 @@ describe('the runtime stage, run outside Docker', () => {
   let iam: IamEmulator;
   let app: string; // stands for the stage's WORKDIR
   let installSeconds = 0;
-  const children: ChildProcess[] = [];
+  const bots = new BotTracker();
 
   beforeAll(async () => {
-    const dist = join(ROOT, 'dist', 'index.js');
-    if (!existsSync(dist)) throw new Error(`${dist} is missing: run \`npm run build\` first`);
+    requireBuiltBot();
     app = mkdtempSync(join(tmpdir(), 'cases-access-runtime-'));
     // COPY package.json package-lock.json ./
     for (const copy of copies(runtime).filter((c) => c.from === undefined))
@@ -280,8 +279,7 @@ describe('the runtime stage, run outside Docker', () => {
   }, 480_000);
 
   afterAll(async () => {
-    for (const child of children)
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await bots.killAll();
     await slack?.close();
     await iam?.close();
     if (app) rmSync(app, { recursive: true, force: true });
@@ -332,52 +330,27 @@ describe('the runtime stage, run outside Docker', () => {
     const home = join(app, 'home');
     mkdirSync(home, { recursive: true });
     const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: home,
-      AWS_CONFIG_FILE: join(home, 'no-aws-config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-aws-credentials'),
+      ...isolatedEnv(home),
       ...envOf(runtime),
       // As `docker run --env-file .env` would give it; DATABASE_URL left to its default (the volume).
-      SLACK_BOT_TOKEN: BOT_TOKEN,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      PORT: String(port),
-      APPROVAL_CHANNEL_ID: 'CAPPROVALS',
-      APPROVERS: 'UAPPROVER1',
-      ALLOWED_ROLES: `arn:aws:iam::${ACCOUNT}:role/connect-*`,
-      AWS_ENDPOINT_URL_IAM: iam.url,
-      AWS_ENDPOINT_URL_STS: iam.url,
-      AWS_ACCESS_KEY_ID: 'AKIATESTKEY000000000',
-      AWS_SECRET_ACCESS_KEY: 'test-secret-access-key-do-not-log-0000000',
-      AWS_REGION: 'us-east-1',
+      ...botEnv({
+        slack,
+        iam,
+        port,
+        account: ACCOUNT,
+        botToken: BOT_TOKEN,
+        signingSecret: SIGNING_SECRET,
+        approvalChannel: 'CAPPROVALS',
+        approvers: 'UAPPROVER1',
+      }),
     };
-    const child = spawn(cmd === 'node' ? process.execPath : cmd!, cmdArgs, {
+    const bot = bots.spawn({
+      command: cmd === 'node' ? process.execPath : cmd!,
+      args: cmdArgs,
       cwd: app,
       env,
-      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    children.push(child);
-    let output = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => (output += d));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (output += d));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
-      child.once('close', (code, signal) => r({ code, signal })),
-    );
-
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error('exited');
-        try {
-          return (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200;
-        } catch {
-          return false;
-        }
-      },
-      20_000,
-      50,
-    ).catch((e: unknown) => {
-      throw new Error(`not healthy: ${String(e)}\n${output.slice(-3000)}`);
-    });
+    await bot.waitHealthy(port, 20_000);
 
     // The Dockerfile's own HEALTHCHECK command, as Docker would run it inside the container.
     const check = execForm(all(runtime, 'HEALTHCHECK')[0]!.args.replace(/^(--\S+\s+)*CMD\s+/, ''))!;
@@ -402,11 +375,10 @@ describe('the runtime stage, run outside Docker', () => {
     expect(String(answer.args.text)).toMatch(/^\/cases-access help$/m);
     expect(existsSync(join(app, 'data', 'cases-access.db'))).toBe(true);
 
-    child.kill('SIGTERM');
-    expect(await exited).toEqual({ code: 0, signal: null });
-    expect(output).toContain('"message":"cases-access started"');
-    expect(output).toContain('"message":"cases-access stopped"');
-    expect(output).not.toContain(SIGNING_SECRET);
+    expect(await bot.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    expect(bot.output()).toContain('"message":"cases-access started"');
+    expect(bot.output()).toContain('"message":"cases-access stopped"');
+    expect(bot.output()).not.toContain(SIGNING_SECRET);
     // Unhealthy once it has stopped.
     expect(runCheck().status).toBe(1);
   });

@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { generatePlan } from '../../src/policy';
 import { openStore } from '../../src/store';
 import type { Store } from '../../src/store';
@@ -22,6 +20,8 @@ import {
   waitFor,
 } from '../support/harness';
 import type { Harness } from '../support/harness';
+import { BotTracker, botEnv, isolatedEnv, requireBuiltBot } from '../support/bot-process';
+import type { BotProcess } from '../support/bot-process';
 import { startFakeSlack } from '../support/fake-slack';
 import type { FakeSlack, SlackCall } from '../support/fake-slack';
 import { freePort } from '../support/free-port';
@@ -605,31 +605,23 @@ describe('in process', () => {
 // ---------------------------------------------------------------------------------------------------------------
 // The built bot as a real process, killed with SIGKILL in the middle of an apply and started again.
 
-const ENTRY = resolve(__dirname, '../../dist/index.js');
 const PROC_SECRET = 'hardening-signing-secret-0123456789';
 const PROC_TOKEN = 'xoxb-hardening-process-token';
 const PROC_APPROVER = 'UPROCAPPROVER';
 const PROC_REQUESTER = 'UPROCREQUESTER';
 const LEASE_MS = 1_000;
 
-interface Child {
-  child: ChildProcess;
-  port: number;
-  url: string;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  hasExited: () => boolean;
-}
+type Child = BotProcess & { port: number; url: string };
 
 describe('the built bot, killed with SIGKILL mid-apply', () => {
   let slack: FakeSlack;
   let iam: IamEmulator;
   let dir: string;
-  const children: Child[] = [];
+  const children = new BotTracker();
   let seq = 0;
 
   beforeAll(async () => {
-    if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run \`npm run build\` first`);
+    requireBuiltBot();
     slack = await startFakeSlack();
     iam = await startIamEmulator({ accountId: ACCOUNT });
   });
@@ -644,12 +636,7 @@ describe('the built bot, killed with SIGKILL mid-apply', () => {
     iam.addRole(ROLE_NAME);
   });
   afterEach(async () => {
-    for (const c of children.splice(0)) {
-      if (!c.hasExited()) {
-        c.child.kill('SIGKILL');
-        await c.exited;
-      }
-    }
+    await children.killAll();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -658,66 +645,31 @@ describe('the built bot, killed with SIGKILL mid-apply', () => {
   async function startChild(): Promise<Child> {
     const port = await freePort();
     const env: NodeJS.ProcessEnv = {
-      PATH: process.env.PATH,
-      HOME: dir,
-      AWS_CONFIG_FILE: join(dir, 'no-aws-config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(dir, 'no-aws-credentials'),
-      AWS_ENDPOINT_URL_IAM: iam.url,
-      AWS_ENDPOINT_URL_STS: iam.url,
-      AWS_ACCESS_KEY_ID: 'AKIATESTKEY000000000',
-      AWS_SECRET_ACCESS_KEY: 'test-secret-access-key-do-not-log-0000000',
-      AWS_REGION: 'us-east-1',
-      SLACK_BOT_TOKEN: PROC_TOKEN,
-      SLACK_SIGNING_SECRET: PROC_SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      PORT: String(port),
-      APPROVAL_CHANNEL_ID: APPROVAL_CHANNEL,
-      APPROVERS: PROC_APPROVER,
-      ALLOWED_ROLES: `arn:aws:iam::${ACCOUNT}:role/connect-*`,
-      DATABASE_URL: databaseUrl(),
-      APPLY_LEASE: `${LEASE_MS / 1000}s`,
-      LOG_LEVEL: 'info',
-    };
-    const child = spawn(process.execPath, [ENTRY], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let done = false;
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) =>
-      child.once('close', (code, signal) => {
-        done = true;
-        res({ code, signal });
+      ...isolatedEnv(dir),
+      ...botEnv({
+        slack,
+        iam,
+        port,
+        account: ACCOUNT,
+        botToken: PROC_TOKEN,
+        signingSecret: PROC_SECRET,
+        approvalChannel: APPROVAL_CHANNEL,
+        approvers: PROC_APPROVER,
+        databaseUrl: databaseUrl(),
+        logLevel: 'info',
       }),
-    );
-    const c: Child = {
-      child,
+      APPLY_LEASE: `${LEASE_MS / 1000}s`,
+    };
+    const c: Child = Object.assign(children.spawn({ env, cwd: dir }), {
       port,
       url: `http://127.0.0.1:${port}/slack/events`,
-      output: () => out,
-      exited,
-      hasExited: () => done,
-    };
-    children.push(c);
-    await waitFor(
-      async () => {
-        if (done) throw new Error(`the bot exited early:\n${out.slice(0, 3000)}`);
-        try {
-          return (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200;
-        } catch {
-          return false;
-        }
-      },
-      15_000,
-      25,
-    ).catch((e: unknown) => {
-      throw new Error(`${String(e)}\n${out.slice(0, 3000)}`);
     });
+    await c.waitHealthy(port, 15_000, 25);
     return c;
   }
 
   async function kill9(c: Child): Promise<void> {
-    c.child.kill('SIGKILL');
-    expect(await c.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(await c.stop('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
   }
 
   async function command(c: Child, text: string): Promise<string> {
@@ -797,8 +749,7 @@ describe('the built bot, killed with SIGKILL mid-apply', () => {
     expect(thread.join('\n')).toMatch(/Already on the role/);
     expect(thread.at(-1)).toMatch(/Verified by reading back/);
 
-    second.child.kill('SIGTERM');
-    await second.exited;
+    await second.stop('SIGTERM');
     const types = await withStore(async (s) => (await s.listEvents(id)).map((e) => e.type));
     expect(types).toEqual(
       expect.arrayContaining(['approved', 'iam_intent', 'resumed', 'verified', 'applied']),
@@ -835,8 +786,7 @@ describe('the built bot, killed with SIGKILL mid-apply', () => {
     expect(iam.role(ROLE)!.attached).toEqual([]);
     expect(iam.role(ROLE)!.inline.has(ONBOARD_POLICY)).toBe(false);
 
-    second.child.kill('SIGTERM');
-    await second.exited;
+    await second.stop('SIGTERM');
     const types = await withStore(async (s) => (await s.listEvents(id)).map((e) => e.type));
     expect(types).toEqual(
       expect.arrayContaining(['iam_intent', 'resumed', 'verified', 'applied', 'revoked']),

@@ -1,13 +1,13 @@
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Pool } from 'pg';
 import { startBot } from '../../src/index';
 import type { RunningBot } from '../../src/index';
 import { ACTION } from '../../src/slack/blocks';
+import { BotTracker, botEnv, emulatorAwsEnv, isolatedEnv, requireBuiltBot } from '../support/bot-process';
+import type { BotProcess } from '../support/bot-process';
 import { startFakeSlack } from '../support/fake-slack';
 import type { FakeSlack, SlackCall } from '../support/fake-slack';
 import { freePort } from '../support/free-port';
@@ -28,7 +28,6 @@ import { MINUTE, TestClock } from '../support/test-clock';
  * part gets its own schema, dropped at the end. `npm test` builds first; run `npm run build` before this file alone.
  */
 
-const ENTRY = resolve(__dirname, '../../dist/index.js');
 const BASE_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
 const RUN = `ca_replicas_${Date.now().toString(36)}_${crypto.randomBytes(3).toString('hex')}`;
 
@@ -39,11 +38,6 @@ const APPROVAL_CHANNEL = 'CAPPROVALS';
 const REQUESTER = 'UREQUESTER';
 /** Ten approvers, so ten different people can click at once. */
 const APPROVERS = Array.from({ length: 10 }, (_, i) => `UAPPROVER${i}`);
-const AWS_ENV = {
-  AWS_ACCESS_KEY_ID: 'AKIATESTKEY000000000',
-  AWS_SECRET_ACCESS_KEY: 'test-secret-access-key-do-not-log-0000000',
-  AWS_REGION: 'us-east-1',
-};
 
 let admin: Pool;
 let slack: FakeSlack;
@@ -52,7 +46,7 @@ let home: string;
 const schemas: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run \`npm run build\` first`);
+  requireBuiltBot();
   admin = new Pool({ connectionString: BASE_URL, max: 2 });
   admin.on('error', () => undefined);
   try {
@@ -94,19 +88,19 @@ async function newDatabase(): Promise<string> {
 
 function botVariables(port: number, databaseUrl: string): Record<string, string> {
   return {
-    SLACK_BOT_TOKEN: BOT_TOKEN,
+    ...botEnv({
+      slack,
+      iam,
+      port,
+      account: ACCOUNT,
+      botToken: BOT_TOKEN,
+      signingSecret: SIGNING_SECRET,
+      approvalChannel: APPROVAL_CHANNEL,
+      approvers: APPROVERS.join(','),
+      databaseUrl,
+      logLevel: 'info',
+    }),
     SLACK_APP_TOKEN: '',
-    SLACK_SIGNING_SECRET: SIGNING_SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    PORT: String(port),
-    APPROVAL_CHANNEL_ID: APPROVAL_CHANNEL,
-    APPROVERS: APPROVERS.join(','),
-    ALLOWED_ROLES: `arn:aws:iam::${ACCOUNT}:role/connect-*`,
-    DATABASE_URL: databaseUrl,
-    LOG_LEVEL: 'info',
-    AWS_ENDPOINT_URL_IAM: iam.url,
-    AWS_ENDPOINT_URL_STS: iam.url,
-    ...AWS_ENV,
   };
 }
 
@@ -168,79 +162,24 @@ async function clickApprove(port: number, id: string, userId: string, responseId
 
 // =================================================================================================================
 
-interface Bot {
-  name: string;
-  port: number;
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  hasExited: () => boolean;
-}
+type Bot = BotProcess & { port: number };
 
-const running: Bot[] = [];
+const replicas = new BotTracker();
 
 async function spawnBot(name: string, databaseUrl: string): Promise<Bot> {
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: home,
-    // Only the variables given: no profile, no shared credentials file from the machine.
-    AWS_CONFIG_FILE: join(home, 'no-aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-aws-credentials'),
-    ...botVariables(port, databaseUrl),
-  };
-  const child = spawn(process.execPath, [ENTRY], { env, cwd: home, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let done = false;
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) =>
-    child.once('close', (code, signal) => {
-      done = true;
-      resolveExit({ code, signal });
-    }),
-  );
-  const bot: Bot = { name, port, child, output: () => out, exited, hasExited: () => done };
-  running.push(bot);
-  return bot;
+  // Only the variables given: no profile, no shared credentials file from the machine.
+  const env: NodeJS.ProcessEnv = { ...isolatedEnv(home), ...botVariables(port, databaseUrl) };
+  return Object.assign(replicas.spawn({ env, cwd: home, label: `replica ${name}` }), { port });
 }
 
-async function waitHealthy(bot: Bot): Promise<void> {
-  await waitFor(
-    async () => {
-      if (bot.hasExited()) throw new Error(`replica ${bot.name} exited early`);
-      try {
-        return (await fetch(`http://127.0.0.1:${bot.port}/healthz`)).status === 200;
-      } catch {
-        return false;
-      }
-    },
-    20_000,
-    50,
-  ).catch((e: unknown) => {
-    throw new Error(`replica ${bot.name} not healthy: ${String(e)}\n${bot.output().slice(-3000)}`);
-  });
-}
+const waitHealthy = (bot: Bot): Promise<void> => bot.waitHealthy(bot.port, 20_000);
 
 /** SIGTERM, then the exit: a clean stop waits for the scheduler pass in progress. */
-async function stopBot(bot: Bot): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (!bot.hasExited()) bot.child.kill('SIGTERM');
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`replica ${bot.name} still running 10 s after SIGTERM`)),
-      10_000,
-    );
-  });
-  try {
-    return await Promise.race([bot.exited, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const stopBot = (bot: Bot) => bot.stop('SIGTERM', 10_000);
 
 /** The replicas' log lines (JSON), for checks and for failure messages. */
-const logsOf = (bot: Bot): Array<Record<string, unknown>> =>
+const logsOf = (bot: BotProcess): Array<Record<string, unknown>> =>
   bot
     .output()
     .split('\n')
@@ -261,18 +200,13 @@ describe('two bot processes on one PostgreSQL database', () => {
 
   afterAll(async () => {
     // Never leave a process running, whatever the tests did.
-    for (const bot of running.splice(0)) {
-      if (!bot.hasExited()) {
-        bot.child.kill('SIGKILL');
-        await bot.exited;
-      }
-    }
+    await replicas.killAll();
   });
 
   afterEach(() => {
-    const failed = running.filter((bot) => logsOf(bot).some((e) => e.level === 'error'));
+    const failed = replicas.running.filter((bot) => logsOf(bot).some((e) => e.level === 'error'));
     for (const bot of failed)
-      process.stderr.write(`replica ${bot.name} logged errors:\n${bot.output().slice(-4000)}\n`);
+      process.stderr.write(`${bot.label} logged errors:\n${bot.output().slice(-4000)}\n`);
   });
 
   it('both started on the one schema, each migrating it safely, and both answer on their own port', () => {
@@ -404,12 +338,7 @@ describe('two schedulers on one PostgreSQL database (in-process, test clock)', (
 
   beforeAll(() => {
     // The SDK reads these from process.env itself, as in production.
-    const vars = {
-      AWS_ENDPOINT_URL_IAM: iam.url,
-      AWS_ENDPOINT_URL_STS: iam.url,
-      ...AWS_ENV,
-      AWS_PROFILE: undefined,
-    };
+    const vars = { ...emulatorAwsEnv(iam.url), AWS_PROFILE: undefined };
     for (const [k, v] of Object.entries(vars)) {
       saved[k] = process.env[k];
       if (v === undefined) delete process.env[k];
