@@ -82,7 +82,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
     revocations,
     pendingTtlSeconds: config.pendingTtlSeconds,
     remindAfterSeconds: config.remindAfterSeconds,
-    resumables: [service, revocations],
+    resumables: [service.applier, revocations],
   });
   const queries = new AccessQueries(store, approvers, identity);
   registerListeners(slack.app, { service, revocations, queries, notifier, store, clock, logger });

@@ -81,7 +81,7 @@ export class RevocationService {
       if (current?.state === 'revoked') return { ok: true, value: { request: current, already: true } };
       return refuse(`Request ${requestId} is ${current?.state ?? 'gone'}; nothing was changed.`);
     }
-    void report.step(claimed, { kind: 'revoking', by: actor, reason: why });
+    await report.step(claimed, { kind: 'revoking', by: actor, reason: why });
     return this.finish(claimed, actor, why, from);
   }
 
@@ -106,7 +106,7 @@ export class RevocationService {
         type: 'resumed',
         details: { revoking: true },
       });
-      void this.deps.report.step(claimed, { kind: 'resumed' });
+      await this.deps.report.step(claimed, { kind: 'resumed' });
       await this.finish(
         claimed,
         started?.actor ?? 'bot',
