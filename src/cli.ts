@@ -27,6 +27,7 @@ Usage:
   cases-access policy <view|onboard> [--managed] [--account <12 digits>]
                       [--instance <uuid> --region <region>] [--json]
   cases-access bot-policy --account <12 digits> --allowed-roles <patterns>
+                      [--bot-role-name <name>] [--require-boundary <policy ARN>]
                       [--cross-account-role-name <name>] [--json]
   cases-access audit export [--since <ISO date>]
   cases-access audit verify
@@ -58,9 +59,15 @@ Options of bot-policy:
                          is narrowed to it (the bot's own credentials reach IAM there only)
   --allowed-roles <p,…>  the value of ALLOWED_ROLES: comma-separated role ARN patterns, "*"
                          matching any run of characters (IAM's "*" means the same)
+  --bot-role-name <name> the name of the role the bot runs as (in a target account: the
+                         cross-account role); every write on it is denied, whatever the patterns match
+  --require-boundary <policy ARN>
+                         writes (put, delete, attach, detach) only on roles whose permissions
+                         boundary is that managed policy; recommended in production
   --cross-account-role-name <name>
-                         also allow sts:AssumeRole and sts:SetSourceIdentity on that role name
-                         in any account
+                         also allow sts:AssumeRole and sts:SetSourceIdentity on that role name in
+                         the other accounts the patterns name (each pattern must name its account),
+                         and deny every write on that role name
   --json                 print only the policy document, as compact canonical JSON
 
 Exit status: 0 on success, 1 when audit verify finds a mismatch, 2 on bad arguments.
@@ -139,6 +146,8 @@ function parseBotPolicyArgs(args: string[]): { request: BotPolicyRequest; json: 
         account: { type: 'string' },
         'allowed-roles': { type: 'string', multiple: true },
         'cross-account-role-name': { type: 'string' },
+        'bot-role-name': { type: 'string' },
+        'require-boundary': { type: 'string' },
         json: { type: 'boolean' },
       },
     });
@@ -161,6 +170,8 @@ function parseBotPolicyArgs(args: string[]): { request: BotPolicyRequest; json: 
     accountId: values.account,
     allowedRolePatterns: patterns,
     crossAccountRoleName: values['cross-account-role-name'],
+    botRoleName: values['bot-role-name'],
+    requiredBoundaryArn: values['require-boundary'],
   };
   return { request, json: values.json === true };
 }
@@ -175,8 +186,18 @@ export function formatBotPolicyForPeople(policy: BotPolicy, request: BotPolicyRe
       ? `# ${size} characters: too long for a managed policy (${MANAGED_POLICY_SIZE_LIMIT}); use an inline policy`
       : `# ${size} characters without whitespace`,
     `# SHA-256 of the canonical policy text: ${policy.sha256}`,
+    ...missingSafeguards(request),
     '',
   ].join('\n');
+}
+
+/** The options that cap a compromised bot, named when left out (the JSON output stays the document alone). */
+function missingSafeguards(request: BotPolicyRequest): string[] {
+  const missing = [
+    request.botRoleName === undefined ? '--bot-role-name <the bot’s role>' : undefined,
+    request.requiredBoundaryArn === undefined ? '--require-boundary <policy ARN>' : undefined,
+  ].filter((m) => m !== undefined);
+  return missing.length > 0 ? [`# Recommended in production: ${missing.join(' and ')} (see the README)`] : [];
 }
 
 export function formatPlanForPeople(plan: PolicyPlan): string {

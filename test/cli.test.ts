@@ -108,7 +108,19 @@ describe('cases-access policy', () => {
 
 describe('cases-access bot-policy', () => {
   const ACCOUNT = '111122223333';
+  const OTHER = '444455556666';
   const ROLES = `arn:aws:iam::*:role/connect-*, arn:aws:iam::${ACCOUNT}:role/teams/cases/*`;
+  const BOUNDARY = `arn:aws:iam::${ACCOUNT}:policy/cases-access-boundary`;
+  interface Statement {
+    Sid: string;
+    Resource: string | string[];
+    Condition?: Record<string, Record<string, string | string[]>>;
+  }
+  const bySid = (doc: { Statement: Statement[] }, sid: string): Statement => {
+    const statement = doc.Statement.find((s) => s.Sid === sid);
+    if (!statement) throw new Error(`no statement ${sid}`);
+    return statement;
+  };
 
   it('--json prints only the canonical policy document', async () => {
     const { code, out, err } = await run([
@@ -127,21 +139,23 @@ describe('cases-access bot-policy', () => {
     expect(doc.Statement.map((s: { Sid: string }) => s.Sid)).toEqual([
       'WhoAmI',
       'ReadAccountQuotas',
+      'ReadAllowedRoles',
       'CasesPoliciesOnAllowedRoles',
       'AttachOnlyTheDocumentedManagedPolicies',
+      'ReadTheDocumentedManagedPolicies',
     ]);
     expect(doc.Statement[2].Resource).toEqual([
       `arn:aws:iam::${ACCOUNT}:role/connect-*`,
       `arn:aws:iam::${ACCOUNT}:role/teams/cases/*`,
     ]);
-    expect(doc.Statement[3].Condition.ArnEquals['iam:PolicyARN']).toEqual([
+    expect(doc.Statement[4].Condition.ArnEquals['iam:PolicyARN']).toEqual([
       'arn:aws:iam::aws:policy/AmazonConnectReadOnlyAccess',
       'arn:aws:iam::aws:policy/AmazonConnect_FullAccess',
     ]);
     expect(out).not.toContain('sts:AssumeRole');
   });
 
-  it('repeated --allowed-roles add up; --cross-account-role-name adds the assume statement', async () => {
+  it('repeated --allowed-roles add up; --cross-account-role-name assumes into the other accounts named', async () => {
     const { code, out } = await run([
       'bot-policy',
       '--account',
@@ -149,7 +163,7 @@ describe('cases-access bot-policy', () => {
       '--allowed-roles',
       `arn:aws:iam::${ACCOUNT}:role/a`,
       '--allowed-roles',
-      `arn:aws:iam::${ACCOUNT}:role/b`,
+      `arn:aws:iam::${OTHER}:role/b`,
       '--cross-account-role-name',
       'cases-access-target',
       '--json',
@@ -158,14 +172,47 @@ describe('cases-access bot-policy', () => {
     const doc = JSON.parse(out);
     expect(doc.Statement[2].Resource).toEqual([
       `arn:aws:iam::${ACCOUNT}:role/a`,
-      `arn:aws:iam::${ACCOUNT}:role/b`,
+      `arn:aws:iam::${OTHER}:role/b`,
     ]);
-    expect(doc.Statement[4]).toEqual({
+    expect(bySid(doc, 'AssumeCrossAccountRole')).toEqual({
       Sid: 'AssumeCrossAccountRole',
       Effect: 'Allow',
       Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
-      Resource: 'arn:aws:iam::*:role/cases-access-target',
+      Resource: `arn:aws:iam::${OTHER}:role/cases-access-target`,
     });
+    expect(bySid(doc, 'NeverWriteTheBotsOwnRoles').Resource).toEqual([
+      'arn:aws:iam::*:role/cases-access-target',
+      'arn:aws:iam::*:role/*/cases-access-target',
+    ]);
+  });
+
+  it('--bot-role-name denies writes on the bot’s role; --require-boundary conditions every write', async () => {
+    const { code, out, err } = await run([
+      'bot-policy',
+      '--account',
+      ACCOUNT,
+      '--allowed-roles',
+      ROLES,
+      '--bot-role-name',
+      'cases-access-bot',
+      '--require-boundary',
+      BOUNDARY,
+      '--json',
+    ]);
+    expect([code, err]).toEqual([0, '']);
+    const doc = JSON.parse(out);
+    expect(bySid(doc, 'NeverWriteTheBotsOwnRoles')).toEqual({
+      Sid: 'NeverWriteTheBotsOwnRoles',
+      Effect: 'Deny',
+      Action: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy', 'iam:AttachRolePolicy', 'iam:DetachRolePolicy'],
+      Resource: [
+        `arn:aws:iam::${ACCOUNT}:role/cases-access-bot`,
+        `arn:aws:iam::${ACCOUNT}:role/*/cases-access-bot`,
+      ],
+    });
+    for (const sid of ['CasesPoliciesOnAllowedRoles', 'AttachOnlyTheDocumentedManagedPolicies'])
+      expect(bySid(doc, sid).Condition?.StringEquals).toEqual({ 'iam:PermissionsBoundary': BOUNDARY });
+    expect(bySid(doc, 'ReadAllowedRoles').Condition).toBeUndefined();
   });
 
   it('plain output is pasteable pretty JSON between comment lines', async () => {
@@ -184,12 +231,36 @@ describe('cases-access bot-policy', () => {
     });
     expect(out).toContain(`account ${ACCOUNT}`);
     expect(out).toMatch(/SHA-256 of the canonical policy text: [0-9a-f]{64}/);
+    expect(out).toContain(
+      '# Recommended in production: --bot-role-name <the bot’s role> and --require-boundary <policy ARN>',
+    );
+  });
+
+  it('plain output recommends nothing more once both safeguards are given', async () => {
+    const { out } = await run([
+      'bot-policy',
+      '--account',
+      ACCOUNT,
+      '--allowed-roles',
+      ROLES,
+      '--bot-role-name',
+      'cases-access-bot',
+      '--require-boundary',
+      BOUNDARY,
+    ]);
+    expect(out).not.toContain('Recommended');
   });
 
   it('--help explains the options', async () => {
     const { code, out } = await run(['bot-policy', '--help']);
     expect(code).toBe(0);
-    for (const word of ['bot-policy', '--allowed-roles', '--cross-account-role-name'])
+    for (const word of [
+      'bot-policy',
+      '--allowed-roles',
+      '--cross-account-role-name',
+      '--bot-role-name',
+      '--require-boundary',
+    ])
       expect(out).toContain(word);
   });
 
@@ -216,6 +287,43 @@ describe('cases-access bot-policy', () => {
     ],
     [['bot-policy', '--account', ACCOUNT, '--allowed-roles', ROLES, 'extra'], /unexpected argument "extra"/],
     [['bot-policy', '--account'], /argument missing/],
+    [
+      ['bot-policy', '--account', ACCOUNT, '--allowed-roles', ROLES, '--cross-account-role-name', 'x'],
+      /"arn:aws:iam::\*:role\/connect-\*" has "\*" as its account; with --cross-account-role-name every pattern must name its account/,
+    ],
+    [
+      [
+        'bot-policy',
+        '--account',
+        ACCOUNT,
+        '--allowed-roles',
+        ROLES,
+        '--bot-role-name',
+        'arn:aws:iam::1:role/x',
+      ],
+      /--bot-role-name "arn:aws:iam::1:role\/x" is not a valid IAM role name/,
+    ],
+    [['bot-policy', '--account', ACCOUNT, '--allowed-roles', ROLES, '--bot-role-name'], /argument missing/],
+    [
+      ['bot-policy', '--account', ACCOUNT, '--allowed-roles', ROLES, '--require-boundary', 'cases-boundary'],
+      /--require-boundary "cases-boundary" is not a managed policy ARN/,
+    ],
+    [
+      ['bot-policy', '--account', ACCOUNT, '--allowed-roles', ROLES, '--require-boundary', `${BOUNDARY}*`],
+      /is not a managed policy ARN/,
+    ],
+    [
+      [
+        'bot-policy',
+        '--account',
+        ACCOUNT,
+        '--allowed-roles',
+        ROLES,
+        '--require-boundary',
+        `arn:aws-us-gov:iam::${ACCOUNT}:policy/b`,
+      ],
+      /is in partition aws-us-gov; the allowed roles are in aws/,
+    ],
   ])('%j exits 2 with one line on stderr', async (argv, message) => {
     const { code, out, err } = await run(argv);
     expect(code).toBe(2);
