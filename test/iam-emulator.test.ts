@@ -7,6 +7,7 @@ import {
   DeleteRolePolicyCommand,
   DetachRolePolicyCommand,
   GetAccountSummaryCommand,
+  GetPolicyCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
   IAMClient,
@@ -16,11 +17,12 @@ import {
   ListRolePoliciesCommand,
   MalformedPolicyDocumentException,
   NoSuchEntityException,
+  PolicyNotAttachableException,
   PutRolePolicyCommand,
   UnmodifiableEntityException,
 } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { startIamEmulator, type IamEmulator } from './support/iam-emulator';
+import { KNOWN_MANAGED_POLICIES, startIamEmulator, type IamEmulator } from './support/iam-emulator';
 
 const ACCOUNT = '111122223333';
 const OTHER_ACCOUNT = '444455556666';
@@ -43,6 +45,39 @@ function iamClient(
 ): IAMClient {
   return new IAMClient({ region: 'us-east-1', endpoint: emulator.url, credentials, maxAttempts: 1 });
 }
+
+/** An IAM client that names `fence` in the x-cases-access-fence header of every call, as the bot does. */
+function fencedIamClient(
+  fence: string,
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string },
+): IAMClient {
+  const client = iamClient(credentials);
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers['x-cases-access-fence'] = fence;
+      return next(args);
+    },
+    { step: 'build', name: 'testFence' },
+  );
+  return client;
+}
+
+const put = (client: IAMClient, policyName: string, document = POLICY) =>
+  client.send(
+    new PutRolePolicyCommand({
+      RoleName: 'connect-admins',
+      PolicyName: policyName,
+      PolicyDocument: document,
+    }),
+  );
+
+/** A valid policy document that differs by `sid`, to tell writes apart. */
+const policyWithSid = (sid: string): string =>
+  JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Sid: sid, Effect: 'Allow', Action: 'cases:GetDomain', Resource: '*' }],
+  });
 
 /** The rejection of `promise`, typed for assertions. */
 async function failure(promise: Promise<unknown>): Promise<IAMServiceException> {
@@ -486,4 +521,268 @@ test('with default retries the SDK repeats LimitExceeded as if it were throttlin
     retrying.destroy();
   }
   expect(emulator.callsOf('PutRolePolicy').map((c) => c.status)).toEqual([409, 409, 200]);
+});
+
+describe('GetPolicy and managed policies', () => {
+  const FULL = 'arn:aws:iam::aws:policy/AmazonConnect_FullAccess';
+
+  test('GetPolicy answers the real response shape, with AttachmentCount for the caller’s account', async () => {
+    expect(KNOWN_MANAGED_POLICIES).toContain(FULL);
+    emulator.addRole('connect-admins');
+    await iam.send(new AttachRolePolicyCommand({ RoleName: 'connect-admins', PolicyArn: FULL }));
+    const elsewhere = emulator.addRole('elsewhere', { account: OTHER_ACCOUNT });
+    emulator.role(elsewhere)?.attached.push(FULL); // another account's attachment: not counted
+
+    const out = await iam.send(new GetPolicyCommand({ PolicyArn: FULL }));
+    expect(out.Policy).toMatchObject({
+      PolicyName: 'AmazonConnect_FullAccess',
+      Arn: FULL,
+      Path: '/',
+      DefaultVersionId: 'v1',
+      AttachmentCount: 1,
+      PermissionsBoundaryUsageCount: 0,
+      IsAttachable: true,
+    });
+    expect(out.Policy?.PolicyId).toMatch(/^ANPA[A-Z2-7]{17}$/);
+    expect(out.Policy?.CreateDate).toBeInstanceOf(Date);
+    expect(out.Policy?.UpdateDate).toBeInstanceOf(Date);
+    expect(out.$metadata.requestId).toBe(emulator.callsOf('GetPolicy')[0]?.requestId);
+    // The ID is stable across calls, as a real policy's is.
+    const again = await iam.send(new GetPolicyCommand({ PolicyArn: FULL }));
+    expect(again.Policy?.PolicyId).toBe(out.Policy?.PolicyId);
+
+    // The wire format, element by element, as IAM writes it.
+    const raw = await fetch(emulator.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: 'AWS4-HMAC-SHA256 Credential=AKIATEST/20260101/us-east-1/iam/aws4_request',
+      },
+      body: new URLSearchParams({ Action: 'GetPolicy', Version: '2010-05-08', PolicyArn: FULL }).toString(),
+    });
+    expect(raw.status).toBe(200);
+    const xml = await raw.text();
+    expect(xml).toMatch(
+      /^<GetPolicyResponse xmlns="https:\/\/iam\.amazonaws\.com\/doc\/2010-05-08\/"><GetPolicyResult><Policy>.*<\/Policy><\/GetPolicyResult><ResponseMetadata><RequestId>[\w-]+<\/RequestId><\/ResponseMetadata><\/GetPolicyResponse>$/,
+    );
+    for (const field of [
+      'PolicyName',
+      'PolicyId',
+      'Arn',
+      'Path',
+      'DefaultVersionId',
+      'AttachmentCount',
+      'PermissionsBoundaryUsageCount',
+      'IsAttachable',
+      'CreateDate',
+      'UpdateDate',
+    ]) {
+      expect(xml).toMatch(new RegExp(`<Policy>.*<${field}>[^<]+</${field}>.*</Policy>`));
+    }
+  });
+
+  test('an unknown policy is NoSuchEntity (404), and PolicyArn is validated like the other actions', async () => {
+    const missing = 'arn:aws:iam::aws:policy/NoSuchPolicy';
+    const err = await failure(iam.send(new GetPolicyCommand({ PolicyArn: missing })));
+    expect(err).toBeInstanceOf(NoSuchEntityException);
+    expect(err.$metadata.httpStatusCode).toBe(404);
+    expect(err.message).toBe(`Policy ${missing} does not exist or is not attachable.`);
+
+    const short = await failure(iam.send(new GetPolicyCommand({ PolicyArn: 'arn:aws:iam::aws:x' })));
+    expect(short.name).toBe('ValidationError');
+    expect(short.message).toContain("at 'policyArn' failed to satisfy constraint");
+
+    const invalid = await failure(
+      iam.send(new GetPolicyCommand({ PolicyArn: 'arn:aws:iam::aws:role/NotAPolicyAtAll' })),
+    );
+    expect(invalid.name).toBe('InvalidInputException');
+    expect(invalid.$metadata.httpStatusCode).toBe(400);
+    expect(emulator.callsOf('GetPolicy').map((c) => c.status)).toEqual([404, 400, 400]);
+  });
+
+  test('a non-attachable policy: IsAttachable false, and AttachRolePolicy is PolicyNotAttachable (400)', async () => {
+    const arn = emulator.addRole('connect-admins');
+    emulator.setPolicyAttachable(FULL, false);
+    const got = await iam.send(new GetPolicyCommand({ PolicyArn: FULL }));
+    expect(got.Policy?.IsAttachable).toBe(false);
+
+    const refused = await failure(
+      iam.send(new AttachRolePolicyCommand({ RoleName: 'connect-admins', PolicyArn: FULL })),
+    );
+    expect(refused).toBeInstanceOf(PolicyNotAttachableException);
+    expect(refused.$metadata.httpStatusCode).toBe(400);
+    expect(refused.message).toBe('Cannot attach a Service Role Policy to a Customer Role.');
+    expect(emulator.role(arn)?.attached).toEqual([]);
+
+    emulator.setPolicyAttachable(FULL, true);
+    await iam.send(new AttachRolePolicyCommand({ RoleName: 'connect-admins', PolicyArn: FULL }));
+    expect(emulator.role(arn)?.attached).toEqual([FULL]);
+
+    expect(() => emulator.setPolicyAttachable('arn:aws:iam::aws:policy/NoSuchPolicy', false)).toThrow();
+  });
+
+  test('removeManagedPolicy makes GetPolicy and AttachRolePolicy answer NoSuchEntity; reset restores the policies', async () => {
+    const arn = emulator.addRole('connect-admins');
+    emulator.setPolicyAttachable(FULL, false);
+    emulator.removeManagedPolicy(FULL);
+    expect(await failure(iam.send(new GetPolicyCommand({ PolicyArn: FULL })))).toBeInstanceOf(
+      NoSuchEntityException,
+    );
+    const attach = await failure(
+      iam.send(new AttachRolePolicyCommand({ RoleName: 'connect-admins', PolicyArn: FULL })),
+    );
+    expect(attach).toBeInstanceOf(NoSuchEntityException);
+    expect(attach.message).toBe(`Policy ${FULL} does not exist or is not attachable.`);
+    expect(emulator.role(arn)?.attached).toEqual([]);
+
+    emulator.reset();
+    const back = await iam.send(new GetPolicyCommand({ PolicyArn: FULL }));
+    expect(back.Policy?.IsAttachable).toBe(true);
+  });
+});
+
+describe('which fence and which credentials each call came under', () => {
+  test('the x-cases-access-fence header is recorded when a middleware sends it, and absent otherwise', async () => {
+    emulator.addRole('connect-admins');
+    const fenced = fencedIamClient('CA-0123456789/3');
+    try {
+      await put(fenced, 'fenced');
+      await fenced.send(new GetRoleCommand({ RoleName: 'connect-admins' }));
+      await put(iam, 'unfenced');
+    } finally {
+      fenced.destroy();
+    }
+    expect(emulator.calls.map((c) => [c.action, c.params.PolicyName, c.fence])).toEqual([
+      ['PutRolePolicy', 'fenced', 'CA-0123456789/3'],
+      ['GetRole', undefined, 'CA-0123456789/3'],
+      ['PutRolePolicy', 'unfenced', undefined],
+    ]);
+  });
+
+  test('a call under AssumeRole credentials records the STS session; static keys record none', async () => {
+    const target = emulator.addRole('cases-access-target', { account: OTHER_ACCOUNT });
+    emulator.addRole('connect-admins', { account: OTHER_ACCOUNT });
+    const session = async (name: string) => {
+      const out = await sts.send(new AssumeRoleCommand({ RoleArn: target, RoleSessionName: name }));
+      return {
+        accessKeyId: out.Credentials?.AccessKeyId ?? '',
+        secretAccessKey: out.Credentials?.SecretAccessKey ?? '',
+        sessionToken: out.Credentials?.SessionToken ?? '',
+      };
+    };
+    const first = fencedIamClient('CA-0123456789/1', await session('cases-access-CA-0123456789-1'));
+    const second = fencedIamClient('CA-0123456789/2', await session('cases-access-CA-0123456789-2'));
+    try {
+      await put(first, 'p', policyWithSid('One'));
+      await put(second, 'p', policyWithSid('Two'));
+    } finally {
+      first.destroy();
+      second.destroy();
+    }
+    expect(await failure(put(iam, 'p'))).toBeInstanceOf(NoSuchEntityException); // static keys: default account
+
+    expect(
+      emulator.callsOf('PutRolePolicy').map((c) => [c.fence, c.sessionName, c.accessKeyId?.slice(0, 4)]),
+    ).toEqual([
+      ['CA-0123456789/1', 'cases-access-CA-0123456789-1', 'ASIA'],
+      ['CA-0123456789/2', 'cases-access-CA-0123456789-2', 'ASIA'],
+      [undefined, undefined, 'AKIA'],
+    ]);
+    const [one, two] = emulator.callsOf('PutRolePolicy');
+    expect(emulator.sessionOf(one?.accessKeyId ?? '')?.sessionName).toBe(one?.sessionName);
+    expect(emulator.sessionOf(two?.accessKeyId ?? '')?.sessionName).toBe(two?.sessionName);
+    expect(emulator.callsOf('AssumeRole').every((c) => c.sessionName === undefined)).toBe(true);
+  });
+});
+
+describe('holds', () => {
+  test('a held call released after several un-held calls of the same action lands last', async () => {
+    const arn = emulator.addRole('connect-admins');
+    expect(emulator.heldCount()).toBe(0);
+    const held = emulator.hold('PutRolePolicy');
+    const pending = put(iam, 'p', policyWithSid('Held'));
+    const heldCall = await held.reached;
+    expect(heldCall.params.PolicyDocument).toBe(policyWithSid('Held'));
+    expect(emulator.heldCount()).toBe(1);
+
+    for (const sid of ['Later1', 'Later2', 'Later3']) await put(iam, 'p', policyWithSid(sid));
+    expect(emulator.role(arn)?.inline.get('p')).toBe(policyWithSid('Later3'));
+    expect(emulator.callsOf('PutRolePolicy').map((c) => c.status)).toEqual([0, 200, 200, 200]);
+
+    // Much later, as far as this test goes: the held call is still waiting, with no state change.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(heldCall.status).toBe(0);
+    expect(emulator.heldCount()).toBe(1);
+    expect(emulator.role(arn)?.inline.get('p')).toBe(policyWithSid('Later3'));
+
+    held.release();
+    expect(emulator.heldCount()).toBe(0);
+    const out = await pending;
+    expect(out.$metadata.requestId).toBe(heldCall.requestId);
+    expect(heldCall.status).toBe(200);
+    expect(emulator.role(arn)?.inline.get('p')).toBe(policyWithSid('Held')); // the stale write landed last
+  });
+
+  test('holdNext holds only the call its predicate picks; the others of that action go through', async () => {
+    const arn = emulator.addRole('connect-admins');
+    const held = emulator.holdNext('PutRolePolicy', (params) => params.PolicyName === 'second');
+    await put(iam, 'first');
+    const pending = put(iam, 'second');
+    const heldCall = await held.reached;
+    expect(heldCall.params.PolicyName).toBe('second');
+    await put(iam, 'third');
+    expect([...(emulator.role(arn)?.inline.keys() ?? [])]).toEqual(['first', 'third']);
+    expect(emulator.heldCount()).toBe(1);
+    held.release();
+    await pending;
+    expect([...(emulator.role(arn)?.inline.keys() ?? [])]).toEqual(['first', 'third', 'second']);
+  });
+
+  test('holdNext can pick a call by its fence: the old owner’s write lands after the new owner’s', async () => {
+    const arn = emulator.addRole('connect-admins');
+    const held = emulator.holdNext('PutRolePolicy', (_params, call) => call.fence === 'CA-0123456789/1');
+    const oldOwner = fencedIamClient('CA-0123456789/1');
+    const newOwner = fencedIamClient('CA-0123456789/2');
+    try {
+      await put(newOwner, 'p', policyWithSid('NewFirst')); // not picked: goes through
+      const stale = put(oldOwner, 'p', policyWithSid('Old'));
+      expect((await held.reached).fence).toBe('CA-0123456789/1');
+      await put(newOwner, 'p', policyWithSid('New'));
+      expect(emulator.role(arn)?.inline.get('p')).toBe(policyWithSid('New'));
+      held.release();
+      await stale;
+    } finally {
+      oldOwner.destroy();
+      newOwner.destroy();
+    }
+    expect(emulator.role(arn)?.inline.get('p')).toBe(policyWithSid('Old'));
+    expect(emulator.callsOf('PutRolePolicy').map((c) => [c.fence, c.status])).toEqual([
+      ['CA-0123456789/2', 200],
+      ['CA-0123456789/1', 200],
+      ['CA-0123456789/2', 200],
+    ]);
+  });
+
+  test('a held call takes the fault queued before it arrived; the call after it is not faulted', async () => {
+    const arn = emulator.addRole('connect-admins');
+    emulator.queueFault('PutRolePolicy', { code: 'Throttling', message: 'Rate exceeded' });
+    const held = emulator.hold('PutRolePolicy');
+    const pending = failure(put(iam, 'held'));
+    await held.reached;
+    await put(iam, 'next');
+    held.release();
+    expect((await pending).name).toBe('Throttling');
+    expect([...(emulator.role(arn)?.inline.keys() ?? [])]).toEqual(['next']);
+  });
+
+  test('reset releases held calls', async () => {
+    emulator.addRole('connect-admins');
+    const held = emulator.hold('PutRolePolicy');
+    const pending = failure(put(iam, 'p'));
+    await held.reached;
+    expect(emulator.heldCount()).toBe(1);
+    emulator.reset(); // releases the call, which then finds the role gone
+    expect(emulator.heldCount()).toBe(0);
+    expect(await pending).toBeInstanceOf(NoSuchEntityException);
+  });
 });

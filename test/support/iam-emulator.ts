@@ -18,6 +18,10 @@ export interface EmulatorCall {
   /** Every form parameter except Action and Version. */
   params: Record<string, string>;
   accessKeyId: string | undefined;
+  /** The AssumeRole session the access key was issued to; undefined for static keys and unknown keys. */
+  sessionName?: string;
+  /** The `x-cases-access-fence` header (`<requestId>/<generation>`) exactly as sent; undefined when absent. */
+  fence?: string;
   requestId: string;
   /** HTTP status of the answer; 0 while the call is still in flight (latency, hold). */
   status: number;
@@ -35,6 +39,18 @@ export interface RoleState {
   inline: Map<string, string>;
   /** managed policy ARNs, in attachment order */
   attached: string[];
+}
+
+/** A call held in the emulator until release() (see IamEmulator.hold). */
+export interface HeldCall {
+  /** Resolves with the held call once it has arrived (before its state change). */
+  reached: Promise<EmulatorCall>;
+  /**
+   * Lets the held call proceed: only then is it validated against the state of that moment, its state change made
+   * and its answer sent. May come at any time; there is no timeout. Idempotent. If release() comes before a call
+   * arrived, the next matching call claims the hold but does not wait.
+   */
+  release(): void;
 }
 
 export interface AssumedSession {
@@ -63,18 +79,45 @@ export interface IamEmulator {
   /** The next `times` calls of `action` fail with `fault`, before any state change. */
   queueFault(action: string, fault: Fault, times?: number): void;
   /** The next call of `action` waits until release(); its state change happens after release (crash tests). */
-  hold(action: string): { reached: Promise<void>; release(): void };
+  hold(action: string): HeldCall;
+  /**
+   * Like hold, but holds the next call of `action` for which `predicate` is true (e.g. the PutRolePolicy of one
+   * PolicyName, or the one sent under a given fence); other calls of `action` go through meanwhile. The call is
+   * claimed when it arrives, so holds match calls in arrival order.
+   */
+  holdNext(
+    action: string,
+    predicate?: (params: Record<string, string>, call: EmulatorCall) => boolean,
+  ): HeldCall;
+  /** Calls currently waiting for release(). */
+  heldCount(): number;
   callsOf(action: string): EmulatorCall[];
+  /**
+   * Marks a known managed policy as attachable or not (all are, by default). GetPolicy reports it in IsAttachable;
+   * AttachRolePolicy of a non-attachable policy fails with PolicyNotAttachable. Throws if `arn` is not a known policy.
+   */
+  setPolicyAttachable(arn: string, attachable: boolean): void;
+  /**
+   * Makes a managed policy unknown: GetPolicy and AttachRolePolicy then answer NoSuchEntity. Roles it is attached to
+   * keep it (as after a change made outside the bot). No-op if already unknown.
+   */
+  removeManagedPolicy(arn: string): void;
   /** Who an AssumeRole-issued access key belongs to. */
   sessionOf(accessKeyId: string): AssumedSession | undefined;
   /** Added delay per call (default 0). */
   setLatency(ms: number): void;
-  /** Clears calls, faults, holds (releasing held calls), roles, latency and totalHandlingMs. Issued credentials stay valid. */
+  /**
+   * Clears calls, faults, holds (releasing held calls), roles, latency and totalHandlingMs, and restores the managed
+   * policies to KNOWN_MANAGED_POLICIES, all attachable. Issued credentials stay valid.
+   */
   reset(): void;
   close(): Promise<void>;
 }
 
-/** AWS managed policies that exist (attaching anything else is NoSuchEntity, as for a mistyped ARN). */
+/**
+ * AWS managed policies that exist at start and after reset() (GetPolicy or AttachRolePolicy of anything else is
+ * NoSuchEntity, as for a mistyped ARN). See setPolicyAttachable and removeManagedPolicy.
+ */
 export const KNOWN_MANAGED_POLICIES: readonly string[] = [
   'arn:aws:iam::aws:policy/AmazonConnectReadOnlyAccess',
   'arn:aws:iam::aws:policy/AmazonConnect_FullAccess',
@@ -85,6 +128,11 @@ const IAM_NS = 'https://iam.amazonaws.com/doc/2010-05-08/';
 const STS_NS = 'https://sts.amazonaws.com/doc/2011-06-15/';
 const VERSIONS = { iam: '2010-05-08', sts: '2011-06-15' } as const;
 const ROLE_POLICY_SIZE_QUOTA = 10_240;
+/** The header the bot names the owner of each IAM call in (`<requestId>/<generation>`); recorded as EmulatorCall.fence. */
+const FENCE_HEADER = 'x-cases-access-fence';
+/** Illustrative dates for the managed policies (each real policy has its own). */
+const MANAGED_POLICY_CREATED = new Date('2015-02-06T18:40:00Z');
+const MANAGED_POLICY_UPDATED = new Date('2018-10-17T16:10:00Z');
 const NAME_PATTERN = /^[\w+=,.@-]+$/;
 const NAME_PATTERN_TEXT = '[\\w+=,.@-]+';
 
@@ -106,6 +154,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   ConcurrentModification: 409,
   EntityTemporarilyUnmodifiable: 409,
   RegionDisabledException: 403,
+  PolicyNotAttachable: 400,
 };
 
 class ApiError extends Error {
@@ -148,9 +197,16 @@ interface Ctx {
 
 interface Hold {
   action: string;
-  reached: () => void;
+  matches: (params: Record<string, string>, call: EmulatorCall) => boolean;
+  reached: (call: EmulatorCall) => void;
   released: Promise<void>;
+  isReleased: boolean;
   release: () => void;
+}
+
+interface ManagedPolicy {
+  id: string;
+  attachable: boolean;
 }
 
 type Handler = (ctx: Ctx) => string | undefined; // the inner XML of <XxxResult>, or undefined for "no result"
@@ -166,6 +222,14 @@ export async function startIamEmulator(
   const defaultCaller: Caller = { account: accountId, arn: callerArn, userId: userIdFor(callerArn) };
 
   const roles = new Map<string, Role>(); // key: account + ':' + lower-cased name (IAM role names are case-insensitive)
+  // Managed policy IDs (ANPA…) stay the same for the life of the emulator, across reset().
+  const policyIds = new Map(KNOWN_MANAGED_POLICIES.map((arn) => [arn, `ANPA${randomId(17)}`]));
+  const managedPolicies = new Map<string, ManagedPolicy>();
+  function restoreManagedPolicies(): void {
+    managedPolicies.clear();
+    for (const [arn, id] of policyIds) managedPolicies.set(arn, { id, attachable: true });
+  }
+  restoreManagedPolicies();
   const sessions = new Map<string, Session>();
   const faults = new Map<string, Fault[]>();
   let pendingHolds: Hold[] = [];
@@ -259,8 +323,12 @@ export async function startIamEmulator(
       const role = writableRoleFor(ctx);
       const arn = ctx.params.PolicyArn ?? '';
       checkPolicyArn(arn);
-      if (!KNOWN_MANAGED_POLICIES.includes(arn)) {
-        throw new ApiError('NoSuchEntity', `Policy ${arn} does not exist or is not attachable.`);
+      const policy = managedPolicies.get(arn);
+      if (!policy) throw noSuchPolicy(arn);
+      if (!policy.attachable) {
+        // IAM's modelled error for this is PolicyNotAttachable (400); the message is the one real IAM gives when an
+        // AWS service-role policy (IsAttachable false) is attached to an ordinary role.
+        throw new ApiError('PolicyNotAttachable', 'Cannot attach a Service Role Policy to a Customer Role.');
       }
       if (role.attached.includes(arn)) return undefined; // idempotent, as in IAM
       if (role.attached.length >= attachedPoliciesQuota) {
@@ -271,6 +339,32 @@ export async function startIamEmulator(
       }
       role.attached.push(arn);
       return undefined;
+    },
+
+    GetPolicy(ctx) {
+      validate(ctx.params, [policyArnRule]);
+      const arn = ctx.params.PolicyArn ?? '';
+      checkPolicyArn(arn);
+      const policy = managedPolicies.get(arn);
+      if (!policy) throw noSuchPolicy(arn);
+      // AttachmentCount counts the entities of the caller's account the policy is attached to.
+      let attachments = 0;
+      for (const r of roles.values())
+        if (r.account === ctx.caller.account && r.attached.includes(arn)) attachments++;
+      return el(
+        'Policy',
+        el('PolicyName', arn.slice(arn.lastIndexOf('/') + 1)) +
+          el('PolicyId', policy.id) +
+          el('Arn', arn) +
+          el('Path', managedPolicyPath(arn)) +
+          el('DefaultVersionId', 'v1') +
+          el('AttachmentCount', String(attachments)) +
+          el('PermissionsBoundaryUsageCount', '0') +
+          el('IsAttachable', String(policy.attachable)) +
+          el('CreateDate', MANAGED_POLICY_CREATED.toISOString()) +
+          el('UpdateDate', MANAGED_POLICY_UPDATED.toISOString()),
+        true,
+      );
     },
 
     DetachRolePolicy(ctx) {
@@ -413,17 +507,55 @@ export async function startIamEmulator(
     return { account: session.account, arn: session.callerArn, userId: session.assumedRoleId };
   }
 
-  async function waitForHold(action: string): Promise<number> {
-    const index = pendingHolds.findIndex((h) => h.action === action);
-    if (index < 0) return 0;
-    const [hold] = pendingHolds.splice(index, 1);
-    if (!hold) return 0;
+  function authenticateOrError(req: IncomingMessage, accessKeyId: string | undefined): Caller | ApiError {
+    try {
+      return authenticate(req, accessKeyId);
+    } catch (err) {
+      return err instanceof ApiError ? err : new ApiError('ServiceFailure', String(err));
+    }
+  }
+
+  /** The first pending hold this call matches, taken off the list; holds are claimed in arrival order. */
+  function claimHold(call: EmulatorCall): Hold | undefined {
+    const index = pendingHolds.findIndex((h) => h.action === call.action && h.matches(call.params, call));
+    return index < 0 ? undefined : pendingHolds.splice(index, 1)[0];
+  }
+
+  /** Waits, with no timeout, until the hold is released; returns the ms spent held. */
+  async function waitForRelease(hold: Hold, call: EmulatorCall): Promise<number> {
+    if (hold.isReleased) {
+      hold.reached(call);
+      return 0;
+    }
     activeHolds.add(hold);
     const start = performance.now();
-    hold.reached();
+    hold.reached(call);
     await hold.released;
-    activeHolds.delete(hold);
     return performance.now() - start;
+  }
+
+  function newHold(
+    action: string,
+    predicate: (params: Record<string, string>, call: EmulatorCall) => boolean,
+  ): HeldCall {
+    let reached!: (call: EmulatorCall) => void;
+    let resolveReleased!: () => void;
+    const reachedPromise = new Promise<EmulatorCall>((resolve) => (reached = resolve));
+    const released = new Promise<void>((resolve) => (resolveReleased = resolve));
+    const hold: Hold = {
+      action,
+      matches: predicate,
+      reached,
+      released,
+      isReleased: false,
+      release() {
+        hold.isReleased = true;
+        activeHolds.delete(hold);
+        resolveReleased();
+      },
+    };
+    pendingHolds.push(hold);
+    return { reached: reachedPromise, release: hold.release };
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -443,11 +575,14 @@ export async function startIamEmulator(
         : Object.hasOwn(sts, action)
           ? 'sts'
           : 'iam';
+    const fence = req.headers[FENCE_HEADER];
     const call: EmulatorCall = {
       service,
       action,
       params,
       accessKeyId: auth.accessKeyId,
+      sessionName: auth.accessKeyId === undefined ? undefined : sessions.get(auth.accessKeyId)?.sessionName,
+      fence: typeof fence === 'string' ? fence : undefined,
       requestId,
       status: 0,
     };
@@ -457,9 +592,14 @@ export async function startIamEmulator(
     let xml: string;
     let heldMs = 0;
     try {
-      if (latencyMs > 0) await delay(latencyMs);
-      heldMs = await waitForHold(action);
+      // Settled on arrival, in arrival order: the hold and the queued fault this call gets, and who is calling (so a
+      // session that expires while the call is held does not fail it).
+      const hold = claimHold(call);
       const fault = faults.get(action)?.shift();
+      const caller = authenticateOrError(req, auth.accessKeyId);
+      if (latencyMs > 0) await delay(latencyMs);
+      // Everything from here on (validation, state change, answer) happens only once the hold is released.
+      if (hold) heldMs = await waitForRelease(hold, call);
       if (fault) throw new ApiError(fault.code, fault.message, fault.status);
       const table = service === 'iam' ? iam : sts;
       const handler = Object.hasOwn(table, action) ? table[action] : undefined;
@@ -469,7 +609,7 @@ export async function startIamEmulator(
           `Could not find operation ${action} for version ${version || 'NO_VERSION_SPECIFIED'}`,
         );
       }
-      const caller = authenticate(req, auth.accessKeyId);
+      if (caller instanceof ApiError) throw caller;
       const result = handler({ params, caller });
       xml = successXml(service, action, result, requestId);
     } catch (err) {
@@ -487,7 +627,9 @@ export async function startIamEmulator(
     totalHandlingMs += performance.now() - start - heldMs;
   }
 
-  const server = createServer((req, res) => {
+  // requestTimeout 0: Node's only server-side limit on a request in progress. (It covers receiving the request, which
+  // is complete before a call is held, so a held call can wait indefinitely either way; 0 makes that explicit.)
+  const server = createServer({ requestTimeout: 0 }, (req, res) => {
     handle(req, res).catch((err: unknown) => {
       // Only reachable if the socket broke while reading the body: nothing sensible to answer.
       res.destroy(err instanceof Error ? err : new Error(String(err)));
@@ -503,7 +645,7 @@ export async function startIamEmulator(
   const { port } = server.address() as AddressInfo;
 
   function releaseAllHolds(): void {
-    for (const h of activeHolds) h.release();
+    for (const h of [...activeHolds]) h.release();
     for (const h of pendingHolds) h.release();
     pendingHolds = [];
   }
@@ -566,12 +708,25 @@ export async function startIamEmulator(
     },
 
     hold(action) {
-      let reached!: () => void;
-      let release!: () => void;
-      const reachedPromise = new Promise<void>((resolve) => (reached = resolve));
-      const released = new Promise<void>((resolve) => (release = resolve));
-      pendingHolds.push({ action, reached, released, release });
-      return { reached: reachedPromise, release };
+      return newHold(action, () => true);
+    },
+
+    holdNext(action, predicate = () => true) {
+      return newHold(action, predicate);
+    },
+
+    heldCount() {
+      return activeHolds.size;
+    },
+
+    setPolicyAttachable(arn, attachable) {
+      const policy = managedPolicies.get(arn);
+      if (!policy) throw new Error(`not a known managed policy: ${arn}`);
+      policy.attachable = attachable;
+    },
+
+    removeManagedPolicy(arn) {
+      managedPolicies.delete(arn);
     },
 
     callsOf(action) {
@@ -594,6 +749,7 @@ export async function startIamEmulator(
       faults.clear();
       releaseAllHolds();
       roles.clear();
+      restoreManagedPolicies();
       latencyMs = 0;
       totalHandlingMs = 0;
     },
@@ -838,6 +994,10 @@ function paginate<T>(items: T[], params: Record<string, string>): { items: T[]; 
   const truncated = offset + max < items.length;
   const marker = truncated ? el('Marker', Buffer.from(String(offset + max)).toString('base64')) : '';
   return { items: page, xml: el('IsTruncated', String(truncated)) + marker };
+}
+
+function noSuchPolicy(arn: string): ApiError {
+  return new ApiError('NoSuchEntity', `Policy ${arn} does not exist or is not attachable.`);
 }
 
 function noSuchRolePolicy(name: string): ApiError {
