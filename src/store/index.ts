@@ -88,8 +88,9 @@ function openSqlite(file: string): SqliteDatabase.Database {
   try {
     if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
     db = new SqliteDatabase(file);
-    db.pragma('journal_mode = WAL');
-    db.pragma('busy_timeout = 5000');
+    // First, so that every later statement waits up to 5 s for another process's lock instead of failing at once.
+    db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    if (file !== ':memory:') switchToWal(db);
     db.pragma('foreign_keys = ON');
     return db;
   } catch (e) {
@@ -98,4 +99,45 @@ function openSqlite(file: string): SqliteDatabase.Database {
       cause: e,
     });
   }
+}
+
+const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * Puts the file in WAL mode. When several processes open one new file at once, all but one can get SQLITE_BUSY here
+ * at once, busy timeout or not: each reads the header under a shared lock and then asks for the write lock to change
+ * it, and SQLite does not call the busy handler for a reader that wants to write (two could wait on each other
+ * forever). The statement ends its read on failure, so it is retried, for as long as the busy timeout; by then the
+ * winner has switched the file and the retry finds it already in WAL mode.
+ */
+function switchToWal(db: SqliteDatabase.Database): void {
+  const deadline = Date.now() + SQLITE_BUSY_TIMEOUT_MS;
+  for (let attempt = 1; ; attempt++) {
+    let mode: unknown;
+    try {
+      mode = db.pragma('journal_mode = WAL', { simple: true });
+    } catch (e) {
+      if (!isSqliteBusy(e) || Date.now() >= deadline) throw e;
+      sleepSync(Math.min(2 * attempt, 50));
+      continue;
+    }
+    if (mode !== 'wal') throw new Error(`SQLite left it in journal mode "${String(mode)}" instead of WAL`);
+    return;
+  }
+}
+
+function isSqliteBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return (
+    (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) ||
+    /database is locked/i.test(messageOf(error))
+  );
+}
+
+let sleeper: Int32Array | undefined;
+
+/** Blocks the thread for `ms` milliseconds (opening a SQLite database is synchronous anyway). */
+function sleepSync(ms: number): void {
+  sleeper ??= new Int32Array(new SharedArrayBuffer(4));
+  Atomics.wait(sleeper, 0, 0, ms);
 }
