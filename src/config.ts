@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { parseDuration } from './access/duration';
+import { checkDuration } from './access/duration';
+import { patternsMatchingRoleName } from './access/roles';
 
 /** Environment → typed, validated configuration. Every problem is reported at once, with how to fix it. */
 
@@ -60,13 +61,16 @@ const duration = (name: string, fallback?: string) =>
     z
       .string()
       .transform((text, ctx) => {
-        const seconds = parseDuration(text);
-        if (seconds === undefined)
+        const parsed = checkDuration(text);
+        if (!parsed.ok)
           ctx.addIssue({
             code: 'custom',
-            message: `${name} must be a duration such as 30m, 8h or 7d, not "${text}"`,
+            message:
+              parsed.problem === 'too_long'
+                ? `${name} is longer than 366 days, the longest grant the bot makes: "${text}"`
+                : `${name} must be a duration such as 30m, 8h or 7d, not "${text}"`,
           });
-        return seconds ?? 0;
+        return parsed.ok ? parsed.seconds : 0;
       })
       .optional(),
   );
@@ -186,6 +190,13 @@ const schema = z
           code: 'custom',
           message: 'DEFAULT_GRANT_DURATION must not be longer than MAX_GRANT_DURATION',
         });
+      if (env.CROSS_ACCOUNT_ROLE_NAME && Array.isArray(env.ALLOWED_ROLES))
+        for (const pattern of patternsMatchingRoleName(env.ALLOWED_ROLES, env.CROSS_ACCOUNT_ROLE_NAME))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['ALLOWED_ROLES'],
+            message: `ALLOWED_ROLES: "${pattern}" matches CROSS_ACCOUNT_ROLE_NAME (${env.CROSS_ACCOUNT_ROLE_NAME}), the role the bot assumes; narrow the pattern so the bot can never write to it`,
+          });
       if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET)
         ctx.addIssue({
           code: 'custom',

@@ -5,12 +5,14 @@ import { RevocationService } from './access/revocation';
 import { LifecycleScheduler } from './access/scheduler';
 import { AccessService } from './access/service';
 import { systemClock } from './access/ports';
-import type { Clock } from './access/ports';
-import { createAwsClients } from './aws/clients';
+import type { Clock, IdentityProvider } from './access/ports';
+import { callerRoleName, patternsMatchingRoleName } from './access/roles';
+import { AWS_CALL_BOUND_MS, createAwsClients } from './aws/clients';
 import { SdkIamAccess } from './aws/iam-access';
 import { SdkIamGateway } from './aws/iam-gateway';
 import { StsIdentityProvider } from './aws/identity';
 import { ConfigError, loadConfig, secretsOf } from './config';
+import type { Config } from './config';
 import { createLogger } from './log';
 import type { Logger } from './log';
 import { SlackApproverDirectory } from './slack/approvers';
@@ -63,7 +65,8 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
     awsRegion: env.AWS_REGION,
     grantDurations: { defaultSeconds: config.defaultGrantSeconds, maxSeconds: config.maxGrantSeconds },
     leaseMs: config.applyLeaseSeconds * 1000,
-    crossAccount: Boolean(config.crossAccount),
+    crossAccountRoleName: config.crossAccount?.roleName,
+    pendingTtlSeconds: config.pendingTtlSeconds,
   });
   const revocations = new RevocationService({
     store,
@@ -72,6 +75,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
     clock,
     logger,
     report: service.report,
+    remover: service.remover,
     leaseMs: config.applyLeaseSeconds * 1000,
   });
   const scheduler = new LifecycleScheduler({
@@ -84,6 +88,13 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
     remindAfterSeconds: config.remindAfterSeconds,
     resumables: [service.applier, revocations],
   });
+  try {
+    await checkOwnIdentities(config, identity, logger);
+  } catch (error) {
+    await store.close();
+    aws.destroy();
+    throw error;
+  }
   const queries = new AccessQueries(store, approvers, identity);
   registerListeners(slack.app, { service, revocations, queries, notifier, store, clock, logger });
   slack.app.error(async (error) => logger.error('unhandled Slack listener error', { error }));
@@ -125,6 +136,43 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
       return stopping;
     },
   };
+}
+
+/**
+ * The bot never writes to the role it runs as: an ALLOWED_ROLES pattern that matches it stops start-up (the same
+ * refusal holds per request). Needs STS; when AWS can't be reached now, the per-request guardrail still holds.
+ * Also warns when APPLY_LEASE is shorter than the longest AWS call, which fencing relies on.
+ */
+async function checkOwnIdentities(config: Config, identity: IdentityProvider, logger: Logger): Promise<void> {
+  if (config.applyLeaseSeconds * 1000 <= AWS_CALL_BOUND_MS)
+    logger.warn(
+      'APPLY_LEASE is shorter than the longest AWS call (timeouts × attempts); keep it above that',
+      {
+        applyLeaseSeconds: config.applyLeaseSeconds,
+        awsCallBoundSeconds: AWS_CALL_BOUND_MS / 1000,
+      },
+    );
+  let caller;
+  try {
+    caller = await identity.callerIdentity();
+  } catch (error) {
+    logger.warn(
+      'could not ask STS who the bot is; the ALLOWED_ROLES check against its own role waits for requests',
+      {
+        error,
+      },
+    );
+    return;
+  }
+  const own = callerRoleName(caller.arn);
+  const matching = own ? patternsMatchingRoleName(config.allowedRolePatterns, own, caller.accountId) : [];
+  if (matching.length)
+    throw new ConfigError(
+      matching.map(
+        (p) =>
+          `ALLOWED_ROLES: "${p}" matches ${own}, the role the bot runs as; narrow the pattern so the bot can never write to it`,
+      ),
+    );
 }
 
 if (require.main === module) {

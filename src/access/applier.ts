@@ -2,11 +2,16 @@ import { inlinePolicySize, INLINE_POLICY_SIZE_LIMIT, sameDocument } from '../pol
 import { messageOf } from '../errors';
 import type { Logger } from '../log';
 import type { Store } from '../store/store';
+import { integrityMessage } from './integrity';
+import type { IntegrityFailure, PlanVerifier } from './integrity';
 import { Journal, readBack } from './journal';
+import { Lease, OwnershipLost } from './lease';
+import { ownerOfInlineDocument } from './ownership';
 import { IamError } from './ports';
 import type { Clock, IamAccess, IamGateway } from './ports';
+import type { GrantRemover } from './removal';
 import type { Reporter } from './reporter';
-import type { AccessRequest } from './types';
+import type { AccessRequest, IamFailure } from './types';
 
 export interface PlanApplierDeps {
   store: Store;
@@ -14,6 +19,8 @@ export interface PlanApplierDeps {
   clock: Clock;
   logger: Logger;
   report: Reporter;
+  verifier: PlanVerifier;
+  remover: GrantRemover;
   /** Read-back attempts for IAM's eventual consistency, and the first pause between them (doubling). */
   verifyAttempts?: number;
   verifyDelayMs?: number;
@@ -21,20 +28,34 @@ export interface PlanApplierDeps {
   leaseMs?: number;
 }
 
+/** Refused before any write: the request ends failed with this code; the thread lists the problems. */
+class Refusal extends Error {
+  constructor(
+    readonly failure: IamFailure,
+    readonly problems: string[] = [],
+  ) {
+    super(failure.message);
+  }
+}
+
+/** What one write did, so that it can be undone if it landed after the request moved on. */
+type Write = { operation: 'PutRolePolicy' } | { operation: 'AttachRolePolicy'; policyArn: string };
+
 /**
- * Makes a role hold an approved plan, exactly once: reads first, checks IAM's limits, records an intent before each
- * write, verifies by reading back, and resumes work a crashed owner left half done.
+ * Makes a role hold an approved plan, exactly once: checks the stored plan against the catalog and the role against
+ * the rules, reads the role, checks IAM's limits, then writes under a fenced lease (an intent recorded before each
+ * write), verifies by reading back, and resumes work a crashed owner left half done.
  */
 export class PlanApplier {
   private readonly verifyAttempts: number;
   private readonly verifyDelayMs: number;
-  private readonly leaseMs: number;
   private readonly journal: Journal;
+  readonly lease: Lease;
 
   constructor(private readonly deps: PlanApplierDeps) {
     this.verifyAttempts = deps.verifyAttempts ?? 5;
     this.verifyDelayMs = deps.verifyDelayMs ?? 250;
-    this.leaseMs = deps.leaseMs ?? 120_000;
+    this.lease = new Lease(deps.store, deps.clock, deps.leaseMs ?? 120_000);
     this.journal = new Journal(deps.store, deps.clock, deps.report);
   }
 
@@ -50,7 +71,13 @@ export class PlanApplier {
       if (stuck.leaseUntil && stuck.leaseUntil > now) continue;
       const claimed = await store.claimLease(stuck.id, 'approved', now, this.leaseEnd());
       if (!claimed) continue;
-      await store.appendEvent({ requestId: claimed.id, at: now, actor: 'bot', type: 'resumed', details: {} });
+      await store.appendEvent({
+        requestId: claimed.id,
+        at: now,
+        actor: 'bot',
+        type: 'resumed',
+        details: { leaseGeneration: claimed.leaseGeneration },
+      });
       await this.deps.report.step(claimed, { kind: 'resumed' });
       await this.apply(claimed);
       resumed += 1;
@@ -63,55 +90,44 @@ export class PlanApplier {
     return this.deps.iam.forAccount(request.role.accountId, {
       sessionName: `cases-access-${request.id}`,
       sourceIdentity: request.decidedBy ?? request.requesterId,
+      fence: `${request.id}/${request.leaseGeneration}`,
     });
   }
 
   /** The end of a lease taken now. */
   leaseEnd(): Date {
-    return new Date(this.deps.clock.now().getTime() + this.leaseMs);
+    return this.lease.end();
   }
 
   /**
-   * Makes the role hold the approved plan. Resumable: each write is skipped when the role already has its result,
-   * and an intent is recorded before each write. Then reads it back. Any IAM error ends the request as failed,
-   * reported as AWS said it, with what the role holds now.
+   * Makes the role hold the approved plan. `request` is as its owner took it (approved, with the owner's lease
+   * generation). Resumable: each write is skipped when the role already has its result. Any refusal or IAM error
+   * ends the request as failed, reported as it is, with what the role holds now.
    */
   async apply(request: AccessRequest): Promise<AccessRequest> {
     const { store, clock } = this.deps;
-    const role = request.role.name;
     try {
       const iam = await this.iamFor(request);
-      // The reads that decide what to write, at once: each is a round trip to IAM.
-      const [current, attachedNow, inlineNames] = await Promise.all([
-        iam.getRolePolicy(role, request.policyName),
-        request.managedPolicyArns.length ? iam.listAttachedRolePolicies(role) : Promise.resolve([]),
-        iam.listRolePolicies(role),
-      ]);
-      const inPlace = current !== undefined && sameDocument(current, request.documentText);
-      await this.checkLimits(iam, request, inPlace ? undefined : inlineNames, attachedNow);
+      const untrusted = await this.deps.verifier.check(request);
+      if (untrusted) throw refusalOf(untrusted);
+      const { attachedNow, inPlace } = await this.prepareWrites(iam, request);
       if (inPlace) {
         void this.deps.report.step(request, {
           kind: 'already_in_place',
           what: `${request.policyName} with the approved document`,
         });
       } else {
-        await this.journal.intent(request, 'PutRolePolicy', {
-          policyName: request.policyName,
-          sha256: request.sha256,
-        });
-        const put = await iam.putRolePolicy(role, request.policyName, request.documentText);
-        await this.journal.iamCall(
-          request,
-          'PutRolePolicy',
-          `${request.policyName} on ${request.role.arn}`,
-          put.awsRequestId,
-          {
-            policyName: request.policyName,
-            sha256: request.sha256,
-          },
-        );
+        await this.write(iam, request, { operation: 'PutRolePolicy' });
       }
-      if (request.managedPolicyArns.length) await this.attachManaged(iam, request, attachedNow);
+      for (const arn of request.managedPolicyArns) {
+        if (attachedNow.includes(arn)) {
+          // On the role already, so not this grant's to detach later (even if an earlier attempt of ours may
+          // have attached it: only a recorded success counts).
+          void this.deps.report.step(request, { kind: 'already_in_place', what: `${arn} attached` });
+          continue;
+        }
+        await this.write(iam, request, { operation: 'AttachRolePolicy', policyArn: arn });
+      }
       await this.verify(iam, request);
       await store.appendEvent({
         requestId: request.id,
@@ -131,84 +147,202 @@ export class PlanApplier {
         managedPolicyArns: request.managedPolicyArns,
       });
       const now = clock.now();
-      const expiresAt = request.durationSeconds
-        ? new Date(now.getTime() + request.durationSeconds * 1000)
-        : undefined;
       const applied = await store.transition(
         request.id,
         'approved',
         'applied',
-        { completedAt: now, expiresAt },
+        { completedAt: now },
         {
           requestId: request.id,
           at: now,
           actor: 'bot',
           type: 'applied',
-          details: { expiresAt: expiresAt?.toISOString() ?? null },
+          details: { expiresAt: request.expiresAt?.toISOString() ?? null },
         },
+        request.leaseGeneration,
       );
-      const final = applied ?? request;
-      void this.deps.report.tellRequester(final, { kind: 'applied' });
-      await this.deps.report.updateCard(final);
-      return final;
+      if (!applied) throw (await this.lease.lost(request, 'approved')) ?? new OwnershipLost(undefined);
+      void this.deps.report.tellRequester(applied, { kind: 'applied' });
+      await this.deps.report.updateCard(applied);
+      return applied;
     } catch (error) {
-      const failure =
-        error instanceof IamError ? error.toFailure() : { code: 'InternalError', message: messageOf(error) };
-      this.deps.logger.error('applying the plan failed', { requestId: request.id, failure });
-      const onRole = await this.describeRole(request);
-
-      const failed = await store.transition(
-        request.id,
-        'approved',
-        'failed',
-        { completedAt: clock.now(), failure },
-        {
-          requestId: request.id,
-          at: clock.now(),
-          actor: 'bot',
-          type: 'failed',
-          details: { ...failure, onRole: onRole ?? null },
-        },
-      );
-      const final = failed ?? request;
-      await this.deps.report.final(final, { kind: 'failed', failure, onRole });
-      return final;
+      if (error instanceof OwnershipLost) return this.stopFenced(request, error);
+      return this.fail(request, error);
     }
   }
 
   /**
-   * Attaches what is not attached yet. Revocation may detach only what this grant attached, never what the role
-   * already had: a policy counts as this grant's when the grant attached it, or recorded the intent to (a crash
-   * between the call and its outcome).
+   * Everything checked before the first write, from one round of reads: the role exists as approved, an inline
+   * policy of the grant's name is ours to replace, IAM's limits leave room, and each managed policy can be attached.
+   * Returns the managed policies attached now, and whether the inline document is in place already.
    */
-  private async attachManaged(iam: IamGateway, request: AccessRequest, attached: string[]): Promise<void> {
+  private async prepareWrites(
+    iam: IamGateway,
+    request: AccessRequest,
+  ): Promise<{ attachedNow: string[]; inPlace: boolean }> {
+    const role = request.role.name;
+    const [found, current, attachedNow, inlineNames] = await Promise.all([
+      iam.getRole(role),
+      iam.getRolePolicy(role, request.policyName),
+      request.managedPolicyArns.length ? iam.listAttachedRolePolicies(role) : Promise.resolve([]),
+      iam.listRolePolicies(role),
+    ]);
+    if (!found)
+      throw new IamError(
+        'NoSuchEntity',
+        `The role ${role} does not exist in account ${request.role.accountId}.`,
+      );
+    if (found.arn !== request.role.arn)
+      throw new Refusal(
+        { code: 'IntegrityError', message: integrityMessage({ code: 'IntegrityError', problems: [] }) },
+        [`IAM knows the role as ${found.arn}, not the approved ${request.role.arn}`],
+      );
+    const inPlace = current !== undefined && sameDocument(current, request.documentText);
+    if (current !== undefined && !inPlace) {
+      const owner = await ownerOfInlineDocument(this.deps.store, request, current);
+      if (!owner)
+        throw new Refusal({
+          code: 'ForeignInlinePolicy',
+          message: `the role has an inline policy ${request.policyName} that cases-access did not write; it was not overwritten. Remove or rename it, then Retry.`,
+        });
+    }
+    const toAttach = request.managedPolicyArns.filter((arn) => !attachedNow.includes(arn));
+    await Promise.all([
+      this.checkLimits(iam, request, inPlace ? undefined : inlineNames, attachedNow, toAttach),
+      ...toAttach.map(async (arn) => {
+        const policy = await iam.getPolicy(arn);
+        if (!policy?.attachable)
+          throw new IamError(
+            policy ? 'PolicyNotAttachable' : 'NoSuchEntity',
+            `the managed policy ${arn} ${policy ? 'is not attachable' : 'does not exist'} in this account. Nothing was written.`,
+          );
+      }),
+    ]);
+    return { attachedNow, inPlace };
+  }
+
+  /**
+   * One fenced write: proves ownership (renewing the lease), records the intent, calls IAM, records the call, then
+   * makes sure the write landed while the request was still ours; one that landed after it was revoked is undone.
+   */
+  private async write(iam: IamGateway, request: AccessRequest, write: Write): Promise<void> {
     const { store } = this.deps;
     const role = request.role.name;
-    const intended = (await store.listEvents(request.id))
-      .filter((e) => e.type === 'iam_intent' && e.details.operation === 'AttachRolePolicy')
-      .map((e) => String(e.details.policyArn));
-    const ours = new Set(request.attachedManagedArns);
-    for (const arn of request.managedPolicyArns) {
-      if (attached.includes(arn)) {
-        if (intended.includes(arn) && !ours.has(arn)) {
-          ours.add(arn);
-          await store.updateRequest(request.id, { attachedManagedArns: [...ours] });
-        }
-        void this.deps.report.step(request, { kind: 'already_in_place', what: `${arn} attached` });
-        continue;
-      }
-      await this.journal.intent(request, 'AttachRolePolicy', { policyArn: arn });
-      const attach = await iam.attachRolePolicy(role, arn);
-      ours.add(arn);
-      await store.updateRequest(request.id, { attachedManagedArns: [...ours] });
+    await this.lease.prove(request, 'approved');
+    if (write.operation === 'PutRolePolicy') {
+      const details = { policyName: request.policyName, sha256: request.sha256 };
+      await this.journal.intent(request, 'PutRolePolicy', details);
+      const put = await iam.putRolePolicy(role, request.policyName, request.documentText);
+      await this.landed(iam, request, write);
       await this.journal.iamCall(
         request,
-        'AttachRolePolicy',
-        `${arn} to ${request.role.arn}`,
-        attach.awsRequestId,
-        { policyArn: arn },
+        'PutRolePolicy',
+        `${request.policyName} on ${request.role.arn}`,
+        put.awsRequestId,
+        details,
       );
+      return;
     }
+    await this.journal.intent(request, 'AttachRolePolicy', { policyArn: write.policyArn });
+    const attach = await iam.attachRolePolicy(role, write.policyArn);
+    await this.landed(iam, request, write);
+    // Recorded only after IAM said yes: what revocation may detach is what this grant provably attached.
+    const fresh = await store.getRequest(request.id);
+    const ours = [...new Set([...(fresh?.attachedManagedArns ?? []), write.policyArn])];
+    await store.updateRequest(request.id, { attachedManagedArns: ours });
+    request.attachedManagedArns = ours;
+    await this.journal.iamCall(
+      request,
+      'AttachRolePolicy',
+      `${write.policyArn} to ${request.role.arn}`,
+      attach.awsRequestId,
+      { policyArn: write.policyArn },
+    );
+  }
+
+  /** Throws OwnershipLost when the write landed after the request moved on; undoes it if the grant was revoked. */
+  private async landed(iam: IamGateway, request: AccessRequest, write: Write): Promise<void> {
+    const lost = await this.lease.lost(request, 'approved');
+    if (!lost) return;
+    const now = lost.current;
+    const what =
+      write.operation === 'PutRolePolicy'
+        ? `PutRolePolicy of ${request.policyName}`
+        : `AttachRolePolicy of ${write.policyArn}`;
+    this.deps.logger.error('an IAM write landed after its request moved on', {
+      requestId: request.id,
+      write: what,
+      state: now?.state,
+    });
+    if (now && (now.state === 'revoking' || now.state === 'revoked')) {
+      // Removal is the one path that takes a grant off a role; it leaves what another grant needs.
+      const { removed } = await this.deps.remover.remove(iam, now, {
+        from: 'applied',
+        beforeWrite: async () => undefined,
+        alsoAttached: write.operation === 'AttachRolePolicy' ? [write.policyArn] : [],
+      });
+      await this.deps.store.appendEvent({
+        requestId: request.id,
+        at: this.deps.clock.now(),
+        actor: 'bot',
+        type: 'late_write_undone',
+        details: { write: what, state: now.state, removed, leaseGeneration: request.leaseGeneration },
+      });
+      void this.deps.report.step(now, { kind: 'late_write_undone', write: what, state: now.state, removed });
+    }
+    throw lost;
+  }
+
+  /** A worker that lost its request records that it stopped, and changes nothing else. */
+  private async stopFenced(request: AccessRequest, lost: OwnershipLost): Promise<AccessRequest> {
+    const state = lost.current?.state ?? 'gone';
+    this.deps.logger.warn('stopped: the request is no longer this worker’s', {
+      requestId: request.id,
+      state,
+    });
+    await this.deps.store.appendEvent({
+      requestId: request.id,
+      at: this.deps.clock.now(),
+      actor: 'bot',
+      type: 'fenced',
+      details: { leaseGeneration: request.leaseGeneration, now: state },
+    });
+    void this.deps.report.step(request, { kind: 'fenced', state });
+    return lost.current ?? request;
+  }
+
+  private async fail(request: AccessRequest, error: unknown): Promise<AccessRequest> {
+    const { store, clock } = this.deps;
+    const refusal = error instanceof Refusal ? error : undefined;
+    const failure: IamFailure =
+      refusal?.failure ??
+      (error instanceof IamError ? error.toFailure() : { code: 'InternalError', message: messageOf(error) });
+    const problems = refusal?.problems ?? [];
+    this.deps.logger.error('applying the plan failed', { requestId: request.id, failure, problems });
+    const onRole = await this.describeRole(request);
+    const failed = await store.transition(
+      request.id,
+      'approved',
+      'failed',
+      { completedAt: clock.now(), failure },
+      {
+        requestId: request.id,
+        at: clock.now(),
+        actor: 'bot',
+        type: 'failed',
+        details: { ...failure, problems, onRole: onRole ?? null },
+      },
+      request.leaseGeneration,
+    );
+    if (!failed)
+      return this.stopFenced(
+        request,
+        (await this.lease.lost(request, 'approved')) ?? new OwnershipLost(undefined),
+      );
+    if (problems.length || failure.code === 'ForeignInlinePolicy')
+      await this.deps.report.final(failed, { kind: 'integrity_failed', failure, problems });
+    else await this.deps.report.final(failed, { kind: 'failed', failure, onRole });
+    return failed;
   }
 
   /**
@@ -221,6 +355,7 @@ export class PlanApplier {
     /** The role's inline policy names when the document is to be written; undefined when it is in place. */
     inlineNames: string[] | undefined,
     attachedNow: string[],
+    toAttach: string[],
   ): Promise<void> {
     if (inlineNames) {
       const others = await Promise.all(
@@ -236,7 +371,6 @@ export class PlanApplier {
           `the role's inline policies would total ${total} characters without whitespace; IAM allows ${INLINE_POLICY_SIZE_LIMIT} per role. Nothing was written.`,
         );
     }
-    const toAttach = request.managedPolicyArns.filter((arn) => !attachedNow.includes(arn));
     if (toAttach.length) {
       const quota = (await iam.accountSummary()).AttachedPoliciesPerRoleQuota ?? 10;
       if (attachedNow.length + toAttach.length > quota)
@@ -286,4 +420,8 @@ export class PlanApplier {
     if (problem)
       throw new IamError('VerificationFailed', `read-back after ${this.verifyAttempts} attempts: ${problem}`);
   }
+}
+
+function refusalOf(failure: IntegrityFailure): Refusal {
+  return new Refusal({ code: failure.code, message: integrityMessage(failure) }, failure.problems);
 }

@@ -1,5 +1,5 @@
 import { INSTANCE_ID } from '../policy';
-import { parseDuration } from './duration';
+import { checkDuration, durationProblem } from './duration';
 import type { PolicyOption, Task } from '../policy';
 
 /** The slash command's grammar, parsed into what was asked. Pure. */
@@ -110,12 +110,15 @@ export function parseCommand(text: string): ParsedCommand {
       i++;
     } else if (token === '--for') {
       const value = rest[i + 1];
-      durationSeconds = value === undefined ? undefined : parseDuration(value);
-      if (durationSeconds === undefined)
+      const parsed = value === undefined ? undefined : checkDuration(value);
+      if (parsed?.ok === false && parsed.problem === 'too_long')
+        return { kind: 'error', message: `\`--for\`: ${durationProblem(value ?? '', 'too_long')}` };
+      if (!parsed?.ok)
         return {
           kind: 'error',
           message: `\`--for\` needs a duration such as \`30m\`, \`8h\` or \`7d\`${value ? `, not \`${value}\`` : ''}.`,
         };
+      durationSeconds = parsed.seconds;
       i++;
     } else {
       return {

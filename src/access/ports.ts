@@ -28,6 +28,8 @@ export interface IamGateway {
   /** The stored document, decoded; undefined when the role has no such inline policy. */
   getRolePolicy(roleName: string, policyName: string): Promise<string | undefined>;
   attachRolePolicy(roleName: string, policyArn: string): Promise<IamCallResult>;
+  /** A managed policy as IAM knows it, or undefined when it does not exist (checked before attaching it). */
+  getPolicy(policyArn: string): Promise<{ attachable: boolean } | undefined>;
   listAttachedRolePolicies(roleName: string): Promise<string[]>;
   listRolePolicies(roleName: string): Promise<string[]>;
   /** The account's live IAM quotas (GetAccountSummary's SummaryMap). */
@@ -42,6 +44,11 @@ export interface IamSession {
   sessionName: string;
   /** A Slack user ID (the approver for writes), recorded by STS as the session's SourceIdentity. */
   sourceIdentity: string;
+  /**
+   * `<request id>/<lease generation>` of the owner making the calls: sent with each IAM call so the calls can be
+   * told apart per owner (CloudTrail does not keep it; the tests' emulator does).
+   */
+  fence?: string;
 }
 
 /** IAM in the bot's own account, or in another one through the cross-account role. */
@@ -66,6 +73,11 @@ export type StepNotice =
   | { kind: 'verified'; policyName: string; sha256: string; managedPolicyArns: string[] }
   | { kind: 'applied' }
   | { kind: 'failed'; failure: IamFailure; onRole?: string }
+  /** The stored request did not survive its checks before a write: nothing was written. Approvers are called. */
+  | { kind: 'integrity_failed'; failure: IamFailure; problems: string[] }
+  /** This worker lost the request to another owner (or the request moved on) and stopped writing. */
+  | { kind: 'fenced'; state: string }
+  | { kind: 'late_write_undone'; write: string; state: string; removed: string[] }
   | { kind: 'already_in_place'; what: string }
   | { kind: 'resumed' }
   | { kind: 'retried'; by: string }

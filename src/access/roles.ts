@@ -78,6 +78,7 @@ export function callerRoleName(callerArn: string): string | undefined {
 export function guardrailRefusal(
   role: RoleRef,
   caller: { accountId: string; arn: string },
+  crossAccountRoleName?: string,
 ): string | undefined {
   if (role.path.startsWith('/aws-service-role/'))
     return `\`${role.arn}\` is a service-linked role; AWS manages its permissions and the bot never changes them.`;
@@ -86,5 +87,62 @@ export function guardrailRefusal(
     role.name.toLowerCase() === callerRoleName(caller.arn)?.toLowerCase()
   )
     return `\`${role.arn}\` is the role the bot itself runs as; it never grants itself permissions.`;
+  // In every account: writing to the role it assumes would let the bot widen its own reach there.
+  if (crossAccountRoleName && role.name.toLowerCase() === crossAccountRoleName.toLowerCase())
+    return `\`${role.arn}\` is the role the bot assumes in other accounts (CROSS_ACCOUNT_ROLE_NAME); it never grants it permissions.`;
   return undefined;
 }
+
+/** What decides which roles the bot may write to, besides IAM itself. */
+export interface RoleRules {
+  allowedRolePatterns: readonly string[];
+  /** Set when roles in other accounts are reachable (through this role, which is never a target itself). */
+  crossAccountRoleName?: string;
+}
+
+/**
+ * Every rule a role must pass before the bot writes to it, asked again at each decision and before each write:
+ * the account is reachable, no guardrail applies, and ALLOWED_ROLES names it. Returns the reason for a refusal.
+ */
+export function roleRefusal(
+  role: RoleRef,
+  caller: { accountId: string; arn: string },
+  rules: RoleRules,
+): string | undefined {
+  if (role.accountId !== caller.accountId && !rules.crossAccountRoleName)
+    return `\`${role.arn}\` is in account ${role.accountId}; this bot manages roles in its own account (${caller.accountId}) only (CROSS_ACCOUNT_ROLE_NAME is not set).`;
+  return (
+    guardrailRefusal(role, caller, rules.crossAccountRoleName) ??
+    (isAllowed(role.arn, rules.allowedRolePatterns) ? undefined : notAllowed(role.arn))
+  );
+}
+
+export function notAllowed(arn: string): string {
+  return `\`${arn}\` is not in ALLOWED_ROLES, so the bot may not grant it anything. Ask an administrator if it should be.`;
+}
+
+/**
+ * The ALLOWED_ROLES patterns that match a role of this name (in `accountId`, or in any account) at the root path or
+ * whatever its path: start-up refuses them for the bot's own identities. A pattern confined to a path (`role/ops/*`)
+ * is not reported, as the role's path is not known here; the per-request guardrail refuses the name on any path.
+ */
+export function patternsMatchingRoleName(
+  patterns: readonly string[],
+  name: string,
+  accountId?: string,
+): string[] {
+  return patterns.filter((pattern) => {
+    const match = /^arn:([^:]*):iam::([^:]*):role\/(.*)$/.exec(pattern);
+    if (!match) return false;
+    const [, partition = '', account = ''] = match;
+    const inAccount = accountId ?? (/^\d{12}$/.test(account) ? account : '000000000000');
+    const partitions = partition.includes('*') ? ['aws', 'aws-cn', 'aws-us-gov'] : [partition];
+    // The root path, and a path no pattern names literally: matched only by a pattern open at any path.
+    const resources = [name, `any-path-${randomTag}/${name}`];
+    return partitions.some((p) =>
+      resources.some((r) => matchesPattern(`arn:${p}:iam::${inAccount}:role/${r}`, pattern)),
+    );
+  });
+}
+
+const randomTag = 'q7x';

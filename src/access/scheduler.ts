@@ -1,6 +1,7 @@
 import type { Logger } from '../log';
 import type { Store } from '../store/store';
 import { formatDuration } from './duration';
+import { expirePending } from './expiry';
 import type { Clock } from './ports';
 import type { Reporter } from './reporter';
 import type { RevocationService } from './revocation';
@@ -62,7 +63,8 @@ export class LifecycleScheduler {
   private async revokeDueGrants(): Promise<void> {
     const { store, clock, revocations } = this.deps;
     const now = clock.now();
-    for (const grant of await store.listRequests({ states: ['applied'], expiresBefore: now })) {
+    // Partly applied failures end on time too: whatever they left on the role comes off.
+    for (const grant of await store.listRequests({ states: ['applied', 'failed'], expiresBefore: now })) {
       if (grant.nextRevokeAttemptAt && grant.nextRevokeAttemptAt > now) continue;
       await revocations.revoke(grant.id, 'bot', 'the grant’s time ended');
     }
@@ -72,17 +74,8 @@ export class LifecycleScheduler {
     const { store, clock, report, pendingTtlSeconds } = this.deps;
     const now = clock.now();
     const cutoff = new Date(now.getTime() - pendingTtlSeconds * 1000);
-    for (const pending of await store.listRequests({ states: ['pending'], createdBefore: cutoff })) {
-      const expired = await store.transition(
-        pending.id,
-        'pending',
-        'expired',
-        { completedAt: now },
-        { requestId: pending.id, at: now, actor: 'bot', type: 'expired', details: { pendingTtlSeconds } },
-      );
-      if (expired)
-        await report.final(expired, { kind: 'expired', pendingFor: formatDuration(pendingTtlSeconds) });
-    }
+    for (const pending of await store.listRequests({ states: ['pending'], createdBefore: cutoff }))
+      await expirePending({ store, clock, report }, pending, pendingTtlSeconds);
   }
 
   private async remindApprovers(): Promise<void> {

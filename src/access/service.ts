@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { generatePlan } from '../policy';
+import { generatePlan, policyNameFor } from '../policy';
 import type { ConnectInstanceScope, PolicyPlan } from '../policy';
 import type { Logger } from '../log';
 import type { Store } from '../store/store';
@@ -9,9 +9,14 @@ import { formatDuration } from './duration';
 import { IamError } from './ports';
 import type { ApproverDirectory, Clock, IamAccess, IdentityProvider, Notifier } from './ports';
 import { PlanApplier } from './applier';
+import { expirePending } from './expiry';
+import { PlanVerifier } from './integrity';
+import { foreignPolicyRefusal, ownerOfInlineDocument } from './ownership';
+import { GrantRemover } from './removal';
 import { Reporter } from './reporter';
-import { guardrailRefusal, isAllowed, parseRoleInput, partitionOf, RoleInputError } from './roles';
-import type { AccessRequest, RoleRef } from './types';
+import { parseRoleInput, partitionOf, roleRefusal, RoleInputError } from './roles';
+import type { RoleRules } from './roles';
+import type { AccessRequest, RoleRef, SlackMessageRef } from './types';
 
 /**
  * The workflow's decisions: submit, approve (then the applier writes and verifies), deny, retry. It knows the store
@@ -27,8 +32,8 @@ export interface GrantDurations {
 export interface AccessServiceDeps {
   store: Store;
   iam: IamAccess;
-  /** Roles in other accounts are reachable only when a cross-account role is configured. */
-  crossAccount?: boolean;
+  /** The role the bot assumes in other accounts: roles there are reachable only when it is set. */
+  crossAccountRoleName?: string;
   identity: IdentityProvider;
   notifier: Notifier;
   approvers: ApproverDirectory;
@@ -38,6 +43,8 @@ export interface AccessServiceDeps {
   /** Region of a bare `--instance <id>`; an instance ARN carries its own. */
   awsRegion?: string;
   grantDurations?: GrantDurations;
+  /** A request still pending this long after it was made can no longer be approved. */
+  pendingTtlSeconds?: number;
   /** Read-back attempts for IAM's eventual consistency, and the first pause between them (doubling). */
   verifyAttempts?: number;
   verifyDelayMs?: number;
@@ -69,19 +76,35 @@ export interface PreparedRequest {
 
 export class AccessService {
   readonly report: Reporter;
+  /** Derives each stored plan again and re-checks its role before any write. */
+  readonly verifier: PlanVerifier;
+  /** The one path that takes a grant off a role (revocations, late writes undone). */
+  readonly remover: GrantRemover;
   /** Writes approved plans and resumes interrupted ones. */
   readonly applier: PlanApplier;
+  private readonly rules: RoleRules;
 
   constructor(private readonly deps: AccessServiceDeps) {
     this.report = new Reporter(deps.notifier, deps.logger);
-    this.applier = new PlanApplier({
+    this.rules = {
+      allowedRolePatterns: deps.allowedRolePatterns,
+      crossAccountRoleName: deps.crossAccountRoleName,
+    };
+    this.verifier = new PlanVerifier(deps.store, deps.identity, this.rules);
+    const common = {
       store: deps.store,
-      iam: deps.iam,
       clock: deps.clock,
       logger: deps.logger,
       report: this.report,
       verifyAttempts: deps.verifyAttempts,
       verifyDelayMs: deps.verifyDelayMs,
+    };
+    this.remover = new GrantRemover({ ...common, verifier: this.verifier });
+    this.applier = new PlanApplier({
+      ...common,
+      iam: deps.iam,
+      verifier: this.verifier,
+      remover: this.remover,
       leaseMs: deps.leaseMs,
     });
   }
@@ -108,15 +131,13 @@ export class AccessService {
             path: '/',
           };
 
-    if (claimed.accountId !== caller.accountId && !this.deps.crossAccount)
-      return refuse(
-        `\`${claimed.arn}\` is in account ${claimed.accountId}; this bot manages roles in its own account (${caller.accountId}) only (CROSS_ACCOUNT_ROLE_NAME is not set).`,
-        'role',
-      );
-    const guard = guardrailRefusal(claimed, caller);
-    if (guard) return refuse(guard, 'role');
-    if (input.kind === 'arn' && !isAllowed(claimed.arn, this.deps.allowedRolePatterns))
-      return refuse(notAllowed(claimed.arn), 'role');
+    // What can be said before asking IAM; a bare name is checked against the allowlist once IAM gave its ARN.
+    const early = roleRefusal(
+      claimed,
+      caller,
+      input.kind === 'arn' ? this.rules : { ...this.rules, allowedRolePatterns: ['*'] },
+    );
+    if (early) return refuse(early, 'role');
 
     const duration = this.grantDuration(command.durationSeconds);
     if (!duration.ok) return duration;
@@ -141,12 +162,17 @@ export class AccessService {
     }
 
     let found;
+    let existing: string | undefined;
+    const policyName = policyNameFor(command.task);
     try {
       const iam = await this.deps.iam.forAccount(claimed.accountId, {
         sessionName: 'cases-access-request-check',
         sourceIdentity: requesterId,
       });
-      found = await iam.getRole(claimed.name);
+      [found, existing] = await Promise.all([
+        iam.getRole(claimed.name),
+        iam.getRolePolicy(claimed.name, policyName),
+      ]);
     } catch (error) {
       if (!(error instanceof IamError)) throw error;
       return refuse(
@@ -162,9 +188,14 @@ export class AccessService {
         'role',
       );
     const role: RoleRef = { ...claimed, arn: found.arn, path: found.path };
-    const realGuard = guardrailRefusal(role, caller);
-    if (realGuard) return refuse(realGuard, 'role');
-    if (!isAllowed(role.arn, this.deps.allowedRolePatterns)) return refuse(notAllowed(role.arn), 'role');
+    const refusal = roleRefusal(role, caller, this.rules);
+    if (refusal) return refuse(refusal, 'role');
+    // An inline policy of the grant's name that the bot did not write is never overwritten: refuse up front.
+    if (
+      existing !== undefined &&
+      !(await ownerOfInlineDocument(this.deps.store, { role, policyName }, existing))
+    )
+      return refuse(foreignPolicyRefusal(role.arn, policyName), 'role');
 
     const plan = await generatePlan({
       task: command.task,
@@ -227,6 +258,8 @@ export class AccessService {
           task: plan.task,
           option: plan.option,
           sha256: plan.sha256,
+          policyName: plan.policyName,
+          managedPolicyArns: plan.managedPolicyArns,
           instance: instance ?? null,
           durationSeconds: durationSeconds ?? null,
         },
@@ -270,37 +303,84 @@ export class AccessService {
     }
   }
 
-  /** Whether `userId` may decide the request now: an approver, not the requester, and the request still pending. */
-  async checkDecider(requestId: string, userId: string): Promise<Outcome<AccessRequest>> {
+  /**
+   * Whether `userId` may decide the request now, from where they clicked: an approver, not the requester, the
+   * request still pending and within its TTL, its duration within today's maximum, its role within today's rules,
+   * and the click on the request's own card (or a dialog the bot opened from it). `origin` is absent for a typed
+   * command.
+   */
+  async checkDecider(
+    requestId: string,
+    userId: string,
+    origin?: SlackMessageRef,
+  ): Promise<Outcome<AccessRequest>> {
     const request = await this.deps.store.getRequest(requestId);
     if (!request) return refuse(noSuchRequest(requestId));
+    const elsewhere = originRefusal(request, origin);
+    if (elsewhere) return refuse(elsewhere);
     if (request.state !== 'pending') return refuse(alreadyDecided(request));
     if (userId === request.requesterId)
       return refuse('You cannot approve or deny your own request; another approver must.');
     if (!(await this.deps.approvers.isApprover(userId)))
       return refuse('You are not an approver for cases-access, so nothing was changed.');
+    if (this.isPastTtl(request)) {
+      await expirePending({ ...this.deps, report: this.report }, request, this.deps.pendingTtlSeconds ?? 0);
+      return refuse(
+        `Request ${request.id} is older than PENDING_TTL (${formatDuration(this.deps.pendingTtlSeconds ?? 0)}) and has expired; nothing was changed. Ask for a new request.`,
+      );
+    }
     return { ok: true, value: request };
   }
 
-  /** One click wins the pending → approved update; only that click applies the stored plan. */
-  async approve(requestId: string, userId: string): Promise<Outcome<AccessRequest>> {
+  /** What approving would break that was fine when the request was made: the maximum, the role's rules. */
+  private async approvalRefusal(request: AccessRequest): Promise<string | undefined> {
+    const { maxSeconds } = this.deps.grantDurations ?? {};
+    if (maxSeconds !== undefined && (request.durationSeconds ?? Infinity) > maxSeconds)
+      return `Request ${request.id} asks for ${request.durationSeconds ? formatDuration(request.durationSeconds) : 'a grant without an end'}, longer than today's maximum of ${formatDuration(maxSeconds)} (MAX_GRANT_DURATION); nothing was changed. Deny it and ask for a new request.`;
+    // A role that no longer passes the rules is refused here, privately. A stored plan that fails its integrity
+    // check is not: it goes on to the applier, which ends it as failed, where the thread and approvers see why.
+    const untrusted = await this.verifier.check(request);
+    if (untrusted?.code === 'RoleNotAllowed') return `${untrusted.problems.join(' ')} Nothing was changed.`;
+    return undefined;
+  }
+
+  private isPastTtl(request: AccessRequest): boolean {
+    const ttl = this.deps.pendingTtlSeconds;
+    return ttl !== undefined && this.deps.clock.now().getTime() - request.createdAt.getTime() >= ttl * 1000;
+  }
+
+  /**
+   * One click wins the pending → approved update; only that click applies the stored plan. The grant's end is
+   * fixed here (approval time + duration), whatever happens to the apply.
+   */
+  async approve(
+    requestId: string,
+    userId: string,
+    origin?: SlackMessageRef,
+  ): Promise<Outcome<AccessRequest>> {
     const { store, clock } = this.deps;
-    const check = await this.checkDecider(requestId, userId);
-    if (!check.ok) {
-      await this.recordRefusal(requestId, userId, check.message);
-      return check;
+    const check = await this.checkDecider(requestId, userId, origin);
+    const problem = check.ok ? await this.approvalRefusal(check.value) : check.message;
+    if (problem !== undefined) {
+      await this.recordRefusal(requestId, userId, problem);
+      return refuse(problem);
     }
+    const request = (check as { value: AccessRequest }).value;
+    const now = clock.now();
+    const expiresAt = request.durationSeconds
+      ? new Date(now.getTime() + request.durationSeconds * 1000)
+      : undefined;
     const approved = await store.transition(
       requestId,
       'pending',
       'approved',
-      { decidedBy: userId, decidedAt: clock.now(), leaseUntil: this.applier.leaseEnd() },
+      { decidedBy: userId, decidedAt: now, expiresAt, leaseUntil: this.applier.leaseEnd() },
       {
         requestId,
-        at: clock.now(),
+        at: now,
         actor: userId,
         type: 'approved',
-        details: { sha256: check.value.sha256 },
+        details: { sha256: request.sha256, expiresAt: expiresAt?.toISOString() ?? null },
       },
     );
     if (!approved) {
@@ -313,11 +393,16 @@ export class AccessService {
     return { ok: true, value: await this.applier.apply(approved) };
   }
 
-  async deny(requestId: string, userId: string, reason: string): Promise<Outcome<AccessRequest>> {
+  async deny(
+    requestId: string,
+    userId: string,
+    reason: string,
+    origin?: SlackMessageRef,
+  ): Promise<Outcome<AccessRequest>> {
     const { store, clock } = this.deps;
     const trimmed = reason.trim();
     if (!trimmed) return refuse('A reason is required to deny a request.', 'reason');
-    const check = await this.checkDecider(requestId, userId);
+    const check = await this.checkDecider(requestId, userId, origin);
     if (!check.ok) {
       await this.recordRefusal(requestId, userId, check.message);
       return check;
@@ -337,17 +422,25 @@ export class AccessService {
     return { ok: true, value: denied };
   }
 
-  /** An approver may retry a failed request: the same approved plan, resumed where it stopped. */
-  async retry(requestId: string, userId: string): Promise<Outcome<AccessRequest>> {
+  /** An approver may retry a failed request: the same approved plan, checked again and resumed where it stopped. */
+  async retry(requestId: string, userId: string, origin?: SlackMessageRef): Promise<Outcome<AccessRequest>> {
     const { store, clock, approvers } = this.deps;
     const request = await store.getRequest(requestId);
     if (!request) return refuse(noSuchRequest(requestId));
+    const elsewhere = originRefusal(request, origin);
+    if (elsewhere) return refuse(elsewhere);
     if (request.state !== 'failed')
       return refuse(`Request ${requestId} is ${request.state}; only a failed request can be retried.`);
     if (!request.decidedBy) return refuse(`Request ${requestId} was never approved; it cannot be retried.`);
     if (userId === request.requesterId) return refuse('You cannot retry your own request; an approver must.');
     if (!(await approvers.isApprover(userId)))
       return refuse('Only approvers can retry a request; nothing was changed.');
+    if (request.expiresAt && request.expiresAt <= clock.now())
+      return refuse(
+        `Request ${requestId}'s time ended at ${request.expiresAt.toISOString()}; it cannot be retried. Ask for a new request.`,
+      );
+    const problem = await this.approvalRefusal(request);
+    if (problem) return refuse(problem);
     const retried = await store.transition(
       requestId,
       'failed',
@@ -380,8 +473,22 @@ export class AccessService {
   }
 }
 
-function notAllowed(arn: string): string {
-  return `\`${arn}\` is not in ALLOWED_ROLES, so the bot may not grant it anything. Ask an administrator if it should be.`;
+/**
+ * A click counts only on the request's own card (or in a dialog the bot opened from it, which carries the card):
+ * a button value copied into another message, channel or workspace names the request but is not its card.
+ */
+export function originRefusal(
+  request: AccessRequest,
+  origin: SlackMessageRef | undefined,
+): string | undefined {
+  if (origin === undefined) return undefined;
+  if (
+    request.card &&
+    request.card.channelId === origin.channelId &&
+    request.card.messageTs === origin.messageTs
+  )
+    return undefined;
+  return `That button is not on request ${request.id}'s approval card, so it was ignored; nothing was changed. Use the card in the approval channel.`;
 }
 
 /** Names the request only when the text is a request ID: whatever else a payload carried is not echoed. */

@@ -74,6 +74,11 @@ export interface AccessRequest {
    * still approved or revoking after that (the owner crashed) takes it over and resumes it.
    */
   leaseUntil?: Date;
+  /**
+   * Which owner holds the lease: every new owner (approve, retry, revoke, a takeover after a crash) gets the next
+   * number, and every IAM write is preceded by proof that its owner's number is still current (fencing).
+   */
+  leaseGeneration: number;
 }
 
 /** Fields the workflow sets on an existing request. */
@@ -97,7 +102,7 @@ export type RequestPatch = Partial<
   >
 >;
 
-export type NewAccessRequest = Omit<AccessRequest, keyof RequestPatch | 'state' | 'card'>;
+export type NewAccessRequest = Omit<AccessRequest, keyof RequestPatch | 'state' | 'card' | 'leaseGeneration'>;
 
 export const EVENT_TYPES = [
   'requested',
@@ -117,6 +122,10 @@ export const EVENT_TYPES = [
   'revoke_failed',
   'resumed',
   'retried',
+  /** A worker found it no longer owned the request and stopped before its next write. */
+  'fenced',
+  /** A write that landed after the request moved on (revoked, revoking) was undone. */
+  'late_write_undone',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -11,11 +11,26 @@ export interface AwsClients {
   destroy(): void;
 }
 
+/**
+ * Every AWS call ends in bounded time, so a hung socket cannot outlive the lease of the work that made it
+ * (APPLY_LEASE, 2 min by default): at most MAX_ATTEMPTS × (connect + request timeout) plus the SDK's short backoff,
+ * about 55 s. Throttling and 5xx are retried with the SDK's standard backoff, within that bound.
+ */
+export const AWS_CONNECTION_TIMEOUT_MS = 3_000;
+export const AWS_REQUEST_TIMEOUT_MS = 10_000;
+export const AWS_MAX_ATTEMPTS = 4;
+/** The longest an AWS call can take, retries included (what APPLY_LEASE must exceed). */
+export const AWS_CALL_BOUND_MS =
+  AWS_MAX_ATTEMPTS * (AWS_CONNECTION_TIMEOUT_MS + AWS_REQUEST_TIMEOUT_MS) + 5_000;
+
+export const AWS_CLIENT_OPTIONS = {
+  maxAttempts: AWS_MAX_ATTEMPTS,
+  requestHandler: { connectionTimeout: AWS_CONNECTION_TIMEOUT_MS, requestTimeout: AWS_REQUEST_TIMEOUT_MS },
+} as const;
+
 export function createAwsClients(region: string | undefined): AwsClients {
-  // Throttling and 5xx are retried with the SDK's standard backoff, within a bound.
-  const common = { maxAttempts: 4 };
-  const iam = new IAMClient({ ...common, region: 'us-east-1' });
-  const sts = new STSClient({ ...common, region: region ?? 'us-east-1' });
+  const iam = new IAMClient({ ...AWS_CLIENT_OPTIONS, region: 'us-east-1' });
+  const sts = new STSClient({ ...AWS_CLIENT_OPTIONS, region: region ?? 'us-east-1' });
   return {
     iam,
     sts,

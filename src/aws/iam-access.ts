@@ -4,6 +4,7 @@ import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { IamError } from '../access/ports';
 import type { IamAccess, IamGateway, IamSession, IdentityProvider } from '../access/ports';
 import { partitionOf } from '../access/roles';
+import { AWS_CLIENT_OPTIONS } from './clients';
 import { SdkIamGateway, toIamError } from './iam-gateway';
 
 export interface CrossAccountRole {
@@ -22,10 +23,10 @@ const REUSE_MS = 10 * 60_000;
  * target account's CloudTrail shows who approved each write.
  */
 export class SdkIamAccess implements IamAccess {
-  private readonly sessions = new Map<string, { gateway: Promise<IamGateway>; until: number }>();
+  private readonly sessions = new Map<string, { gateway: Promise<SdkIamGateway>; until: number }>();
 
   constructor(
-    private readonly own: IamGateway,
+    private readonly own: SdkIamGateway,
     private readonly identity: IdentityProvider,
     private readonly sts: STSClient,
     private readonly crossAccount?: CrossAccountRole,
@@ -34,7 +35,7 @@ export class SdkIamAccess implements IamAccess {
 
   async forAccount(accountId: string, session: IamSession): Promise<IamGateway> {
     const caller = await this.identity.callerIdentity();
-    if (accountId === caller.accountId) return this.own;
+    if (accountId === caller.accountId) return this.own.withFence(session.fence);
     if (!this.crossAccount)
       throw new IamError(
         'CrossAccountDisabled',
@@ -42,7 +43,7 @@ export class SdkIamAccess implements IamAccess {
       );
     const key = `${accountId}|${session.sessionName}|${session.sourceIdentity}`;
     const cached = this.sessions.get(key);
-    if (cached && cached.until > this.now()) return cached.gateway;
+    if (cached && cached.until > this.now()) return (await cached.gateway).withFence(session.fence);
     const partition = partitionOf(caller.arn);
     const gateway = this.assume(
       `arn:${partition}:iam::${accountId}:role/${this.crossAccount.roleName}`,
@@ -50,10 +51,10 @@ export class SdkIamAccess implements IamAccess {
     );
     this.sessions.set(key, { gateway, until: this.now() + REUSE_MS });
     gateway.catch(() => this.sessions.delete(key));
-    return gateway;
+    return (await gateway).withFence(session.fence);
   }
 
-  private async assume(roleArn: string, session: IamSession): Promise<IamGateway> {
+  private async assume(roleArn: string, session: IamSession): Promise<SdkIamGateway> {
     let out;
     try {
       out = await this.sts.send(
@@ -73,8 +74,8 @@ export class SdkIamAccess implements IamAccess {
     if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken)
       throw new IamError('AssumeRoleFailed', `STS AssumeRole of ${roleArn} returned no credentials`);
     const client = new IAMClient({
+      ...AWS_CLIENT_OPTIONS,
       region: 'us-east-1',
-      maxAttempts: 4,
       credentials: {
         accessKeyId: c.AccessKeyId,
         secretAccessKey: c.SecretAccessKey,

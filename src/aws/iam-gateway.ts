@@ -1,9 +1,11 @@
 import type { IAMClient } from '@aws-sdk/client-iam';
+import type { MetadataBearer, MiddlewareStack } from '@smithy/types';
 import {
   AttachRolePolicyCommand,
   DeleteRolePolicyCommand,
   DetachRolePolicyCommand,
   GetAccountSummaryCommand,
+  GetPolicyCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
   ListAttachedRolePoliciesCommand,
@@ -31,12 +33,49 @@ export function toIamError(error: unknown): IamError {
 
 const isNoSuchEntity = (error: unknown): boolean => toIamError(error).code === 'NoSuchEntity';
 
+/** The header that names the owner (request and lease generation) of each call; see IamSession.fence. */
+export const FENCE_HEADER = 'x-cases-access-fence';
+
 export class SdkIamGateway implements IamGateway {
-  constructor(private readonly client: IAMClient) {}
+  constructor(
+    private readonly client: IAMClient,
+    private readonly fence?: string,
+  ) {}
+
+  /** The client with this gateway's fence header on every call. */
+  private fenced<C extends { middlewareStack: object }>(command: C): C {
+    const fence = this.fence;
+    if (fence === undefined) return command;
+    // Every command's stack has this shape; only its input and output types differ, and the header ignores them.
+    (command.middlewareStack as MiddlewareStack<object, MetadataBearer>).add(
+      (next) => async (args) => {
+        const request = args.request as { headers?: Record<string, string> };
+        if (request.headers) request.headers[FENCE_HEADER] = fence;
+        return next(args);
+      },
+      { step: 'build', name: 'casesAccessFence' },
+    );
+    return command;
+  }
+
+  /** The same client, naming another owner. */
+  withFence(fence: string | undefined): SdkIamGateway {
+    return fence === this.fence ? this : new SdkIamGateway(this.client, fence);
+  }
+
+  async getPolicy(policyArn: string): Promise<{ attachable: boolean } | undefined> {
+    try {
+      const out = await this.client.send(this.fenced(new GetPolicyCommand({ PolicyArn: policyArn })));
+      return out.Policy ? { attachable: out.Policy.IsAttachable !== false } : undefined;
+    } catch (error) {
+      if (isNoSuchEntity(error)) return undefined;
+      throw toIamError(error);
+    }
+  }
 
   async getRole(roleName: string): Promise<{ arn: string; path: string } | undefined> {
     try {
-      const out = await this.client.send(new GetRoleCommand({ RoleName: roleName }));
+      const out = await this.client.send(this.fenced(new GetRoleCommand({ RoleName: roleName })));
       return out.Role?.Arn ? { arn: out.Role.Arn, path: out.Role.Path ?? '/' } : undefined;
     } catch (error) {
       if (isNoSuchEntity(error)) return undefined;
@@ -47,11 +86,13 @@ export class SdkIamGateway implements IamGateway {
   async putRolePolicy(roleName: string, policyName: string, documentText: string): Promise<IamCallResult> {
     try {
       const out = await this.client.send(
-        new PutRolePolicyCommand({
-          RoleName: roleName,
-          PolicyName: policyName,
-          PolicyDocument: documentText,
-        }),
+        this.fenced(
+          new PutRolePolicyCommand({
+            RoleName: roleName,
+            PolicyName: policyName,
+            PolicyDocument: documentText,
+          }),
+        ),
       );
       return { awsRequestId: out.$metadata.requestId };
     } catch (error) {
@@ -62,7 +103,7 @@ export class SdkIamGateway implements IamGateway {
   async getRolePolicy(roleName: string, policyName: string): Promise<string | undefined> {
     try {
       const out = await this.client.send(
-        new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }),
+        this.fenced(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })),
       );
       // IAM returns the document URL-encoded (RFC 3986); the SDK leaves it so.
       return out.PolicyDocument === undefined ? undefined : decodeURIComponent(out.PolicyDocument);
@@ -75,7 +116,7 @@ export class SdkIamGateway implements IamGateway {
   async attachRolePolicy(roleName: string, policyArn: string): Promise<IamCallResult> {
     try {
       const out = await this.client.send(
-        new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: policyArn }),
+        this.fenced(new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: policyArn })),
       );
       return { awsRequestId: out.$metadata.requestId };
     } catch (error) {
@@ -89,7 +130,7 @@ export class SdkIamGateway implements IamGateway {
     try {
       do {
         const out = await this.client.send(
-          new ListAttachedRolePoliciesCommand({ RoleName: roleName, Marker: marker }),
+          this.fenced(new ListAttachedRolePoliciesCommand({ RoleName: roleName, Marker: marker })),
         );
         for (const p of out.AttachedPolicies ?? []) if (p.PolicyArn) arns.push(p.PolicyArn);
         marker = out.IsTruncated ? out.Marker : undefined;
@@ -106,7 +147,7 @@ export class SdkIamGateway implements IamGateway {
     try {
       do {
         const out = await this.client.send(
-          new ListRolePoliciesCommand({ RoleName: roleName, Marker: marker }),
+          this.fenced(new ListRolePoliciesCommand({ RoleName: roleName, Marker: marker })),
         );
         names.push(...(out.PolicyNames ?? []));
         marker = out.IsTruncated ? out.Marker : undefined;
@@ -119,7 +160,7 @@ export class SdkIamGateway implements IamGateway {
 
   async accountSummary(): Promise<Record<string, number>> {
     try {
-      const out = await this.client.send(new GetAccountSummaryCommand({}));
+      const out = await this.client.send(this.fenced(new GetAccountSummaryCommand({})));
       return Object.fromEntries(
         Object.entries(out.SummaryMap ?? {}).filter((e): e is [string, number] => typeof e[1] === 'number'),
       );
@@ -131,7 +172,7 @@ export class SdkIamGateway implements IamGateway {
   async deleteRolePolicy(roleName: string, policyName: string): Promise<IamCallResult & { gone?: boolean }> {
     try {
       const out = await this.client.send(
-        new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }),
+        this.fenced(new DeleteRolePolicyCommand({ RoleName: roleName, PolicyName: policyName })),
       );
       return { awsRequestId: out.$metadata.requestId };
     } catch (error) {
@@ -143,7 +184,7 @@ export class SdkIamGateway implements IamGateway {
   async detachRolePolicy(roleName: string, policyArn: string): Promise<IamCallResult & { gone?: boolean }> {
     try {
       const out = await this.client.send(
-        new DetachRolePolicyCommand({ RoleName: roleName, PolicyArn: policyArn }),
+        this.fenced(new DetachRolePolicyCommand({ RoleName: roleName, PolicyArn: policyArn })),
       );
       return { awsRequestId: out.$metadata.requestId };
     } catch (error) {

@@ -1,9 +1,10 @@
 import type { types } from '@slack/bolt';
 import { CATALOG, prettyJson } from '../policy';
-import type { AccessRequest } from '../access/types';
+import type { AccessRequest, SlackMessageRef } from '../access/types';
 import type { StepNotice } from '../access/ports';
 import { formatDuration } from '../access/duration';
 import { code, escapeMrkdwn, mention } from './mrkdwn';
+import { dialogMetadata } from './origin';
 
 type KnownBlock = types.KnownBlock;
 
@@ -256,12 +257,13 @@ export function policyModal(request: AccessRequest) {
 /** A dialog that asks for a required reason about one request (deny, revoke). */
 function reasonModal(
   request: AccessRequest,
+  origin: SlackMessageRef,
   o: { callbackId: string; title: string; submit: string; intro: string; label: string },
 ) {
   return {
     type: 'modal' as const,
     callback_id: o.callbackId,
-    private_metadata: request.id,
+    private_metadata: dialogMetadata(request.id, origin),
     title: { type: 'plain_text' as const, text: o.title },
     submit: { type: 'plain_text' as const, text: o.submit },
     close: { type: 'plain_text' as const, text: 'Cancel' },
@@ -283,8 +285,8 @@ function reasonModal(
   };
 }
 
-export function denyModal(request: AccessRequest) {
-  return reasonModal(request, {
+export function denyModal(request: AccessRequest, origin: SlackMessageRef) {
+  return reasonModal(request, origin, {
     callbackId: DENY_MODAL,
     title: 'Deny request',
     submit: 'Deny',
@@ -293,8 +295,8 @@ export function denyModal(request: AccessRequest) {
   });
 }
 
-export function revokeModal(request: AccessRequest) {
-  return reasonModal(request, {
+export function revokeModal(request: AccessRequest, origin: SlackMessageRef) {
+  return reasonModal(request, origin, {
     callbackId: REVOKE_MODAL,
     title: 'Revoke grant',
     submit: 'Revoke',
@@ -394,6 +396,14 @@ export function stepText(request: AccessRequest, step: StepNotice, approverMenti
       const onRole = step.onRole ? `\nOn the role now: ${escapeMrkdwn(step.onRole)}.` : '';
       const id = step.failure.awsRequestId ? ` (AWS request ID ${code(step.failure.awsRequestId)})` : '';
       return `:x: Failed: ${code(step.failure.code)} ${escapeMrkdwn(step.failure.message)}${id}. Nothing further was written.${onRole}`;
+    }
+    case 'integrity_failed':
+      return `:rotating_light: ${approverMentions}: nothing was written. ${code(step.failure.code)} ${escapeMrkdwn(step.failure.message)}\n${step.problems.map((p) => `• ${escapeMrkdwn(p)}`).join('\n')}`;
+    case 'fenced':
+      return `:octagonal_sign: A worker that no longer owned this request (now ${escapeMrkdwn(step.state)}) stopped before writing again.`;
+    case 'late_write_undone': {
+      const removed = step.removed.length ? step.removed.map(code).join(', ') : 'nothing left to remove';
+      return `:rotating_light: ${escapeMrkdwn(step.write)} landed after the request was ${escapeMrkdwn(step.state)}; undone and verified by reading back (${removed}).`;
     }
     case 'denied':
       return `:no_entry: Denied by ${mention(step.by)}: ${escapeMrkdwn(step.reason)}`;

@@ -1,10 +1,10 @@
 import type { App, BlockButtonAction, RespondFn, ViewOutput } from '@slack/bolt';
 import { COMMAND_HELP, MAX_REASON_LENGTH, parseCommand, parseInstanceText } from '../access/command';
 import type { RequestCommand } from '../access/command';
-import { parseDuration } from '../access/duration';
+import { checkDuration, durationProblem } from '../access/duration';
 import type { AccessQueries } from '../access/queries';
 import type { RevocationService } from '../access/revocation';
-import { noSuchRequest } from '../access/service';
+import { noSuchRequest, originRefusal } from '../access/service';
 import type { AccessService, RequestField } from '../access/service';
 import type { Clock, Notifier } from '../access/ports';
 import type { Store } from '../store/store';
@@ -23,6 +23,7 @@ import {
 } from './blocks';
 import type { RequestFieldName } from './blocks';
 import { code, escapeMrkdwn } from './mrkdwn';
+import { originOfAction, parseDialogMetadata } from './origin';
 import { WorkQueue } from './work-queue';
 import { auditText, historyText, statusList } from './reports';
 
@@ -68,9 +69,10 @@ function commandFromModal(
   if (!roleText) errors.role = 'Give a role ARN or name.';
   if (instanceText && !parseInstanceText(instanceText))
     errors.instance = 'Not an Amazon Connect instance ID (a UUID) or instance ARN.';
-  const durationSeconds = durationText === undefined ? undefined : parseDuration(durationText);
-  if (durationText !== undefined && durationSeconds === undefined)
-    errors.duration = 'Use a duration such as 30m, 8h or 7d.';
+  const duration = durationText === undefined ? undefined : checkDuration(durationText);
+  if (durationText !== undefined && duration?.ok === false)
+    errors.duration = durationProblem(durationText, duration.problem);
+  const durationSeconds = duration?.ok ? duration.seconds : undefined;
   if (reason.length > MAX_REASON_LENGTH) errors.reason = `Keep it to ${MAX_REASON_LENGTH} characters.`;
   if (Object.keys(errors).length) return { errors };
   return {
@@ -216,7 +218,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     await ack();
     const ran = await queue.run(async () => {
       try {
-        const outcome = await service.approve(action.value ?? '', body.user.id);
+        const outcome = await service.approve(action.value ?? '', body.user.id, originOfAction(body));
         if (!outcome.ok) await privately(respond, `:no_entry_sign: ${outcome.message}`);
       } catch (error) {
         logger.error('approve failed', { error, user: body.user.id });
@@ -230,7 +232,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     await ack();
     const ran = await queue.run(async () => {
       try {
-        const outcome = await service.retry(action.value ?? '', body.user.id);
+        const outcome = await service.retry(action.value ?? '', body.user.id, originOfAction(body));
         if (!outcome.ok) await privately(respond, `:no_entry_sign: ${outcome.message}`);
       } catch (error) {
         logger.error('retry failed', { error, user: body.user.id });
@@ -243,9 +245,10 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   app.action<BlockButtonAction>(ACTION.deny, async ({ ack, body, action, respond, client }) => {
     await ack();
     try {
-      const check = await service.checkDecider(action.value ?? '', body.user.id);
+      const origin = originOfAction(body);
+      const check = await service.checkDecider(action.value ?? '', body.user.id, origin);
       if (!check.ok) return void (await privately(respond, `:no_entry_sign: ${check.message}`));
-      await client.views.open({ trigger_id: body.trigger_id, view: denyModal(check.value) });
+      await client.views.open({ trigger_id: body.trigger_id, view: denyModal(check.value, origin) });
     } catch (error) {
       logger.error('deny modal failed', { error, user: body.user.id });
       await privately(respond, ':x: The deny dialog could not be opened; the error is in the bot’s log.');
@@ -257,6 +260,9 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     try {
       const request = await store.getRequest(action.value ?? '');
       if (!request) return void (await privately(respond, noSuchRequest(action.value ?? '')));
+      const origin = originOfAction(body);
+      const elsewhere = originRefusal(request, origin);
+      if (elsewhere) return void (await privately(respond, `:no_entry_sign: ${elsewhere}`));
       if (!(await revocations.mayRevoke(request, body.user.id)))
         return void (await privately(
           respond,
@@ -273,7 +279,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
           respond,
           `:no_entry_sign: Request ${request.id} is ${request.state}; there is no grant to revoke.`,
         ));
-      await client.views.open({ trigger_id: body.trigger_id, view: revokeModal(request) });
+      await client.views.open({ trigger_id: body.trigger_id, view: revokeModal(request, origin) });
     } catch (error) {
       logger.error('revoke modal failed', { error, user: body.user.id });
       await privately(respond, ':x: The revoke dialog could not be opened; the error is in the bot’s log.');
@@ -287,29 +293,29 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   });
 
   app.view(DENY_MODAL, async ({ ack, view, body }) => {
-    const requestId = view.private_metadata;
+    const { requestId, origin } = parseDialogMetadata(view.private_metadata);
     const reason = view.state.values[REASON_BLOCK]?.[REASON_INPUT]?.value?.trim() ?? '';
     if (!reason)
       return void (await ack({ response_action: 'errors', errors: { [REASON_BLOCK]: 'Give a reason.' } }));
-    const check = await service.checkDecider(requestId, body.user.id);
+    const check = await service.checkDecider(requestId, body.user.id, origin);
     if (!check.ok)
       return void (await ack({ response_action: 'errors', errors: { [REASON_BLOCK]: check.message } }));
     await ack();
     try {
-      await service.deny(requestId, body.user.id, reason);
+      await service.deny(requestId, body.user.id, reason, origin);
     } catch (error) {
       logger.error('deny failed', { error, user: body.user.id, requestId });
     }
   });
 
   app.view(REVOKE_MODAL, async ({ ack, view, body, client }) => {
-    const requestId = view.private_metadata;
+    const { requestId, origin } = parseDialogMetadata(view.private_metadata);
     const reason = view.state.values[REASON_BLOCK]?.[REASON_INPUT]?.value?.trim() ?? '';
     if (!reason)
       return void (await ack({ response_action: 'errors', errors: { [REASON_BLOCK]: 'Give a reason.' } }));
     await ack();
     try {
-      const outcome = await revocations.revoke(requestId, body.user.id, reason);
+      const outcome = await revocations.revoke(requestId, body.user.id, reason, origin);
       // Refusals (not allowed, not applied) reach only the one who tried.
       if (!outcome.ok)
         await client.chat.postMessage({

@@ -68,16 +68,21 @@ export class KyselyStore implements Store {
     to: RequestState,
     patch: RequestPatch,
     event: NewAuditEvent,
+    generation?: number,
   ): Promise<AccessRequest | undefined> {
     assertEventFor(id, event);
     return this.db.transaction().execute(async (trx) => {
       // The single atomic compare-and-set: whoever's UPDATE matches `state = from` first wins; the others match 0 rows.
-      const result = await trx
+      let update = trx
         .updateTable('requests')
         .set({ ...patchToRow(patch), state: to })
         .where('id', '=', id)
-        .where('state', '=', from)
-        .executeTakeFirst();
+        .where('state', '=', from);
+      // Taking a lease makes a new owner: the next generation, in the same UPDATE.
+      if (patch.leaseUntil !== undefined)
+        update = update.set((eb) => ({ lease_generation: eb('lease_generation', '+', 1) }));
+      if (generation !== undefined) update = update.where('lease_generation', '=', generation);
+      const result = await update.executeTakeFirst();
       // numUpdatedRows is a bigint (better-sqlite3 `changes`, pg `rowCount`, both converted by Kysely).
       if (result.numUpdatedRows !== 1n) return undefined;
       await insertEvent(trx, event, this.dialect);
@@ -115,12 +120,23 @@ export class KyselyStore implements Store {
   ): Promise<AccessRequest | undefined> {
     const result = await this.db
       .updateTable('requests')
-      .set({ lease_until: dateToText(until) })
+      .set((eb) => ({ lease_until: dateToText(until), lease_generation: eb('lease_generation', '+', 1) }))
       .where('id', '=', id)
       .where('state', '=', state)
       .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', dateToText(now))]))
       .executeTakeFirst();
     return result.numUpdatedRows === 1n ? this.getRequest(id) : undefined;
+  }
+
+  async renewLease(id: string, state: RequestState, generation: number, until: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable('requests')
+      .set({ lease_until: dateToText(until) })
+      .where('id', '=', id)
+      .where('state', '=', state)
+      .where('lease_generation', '=', generation)
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
   }
 
   async claimDelivery(key: string, at: Date): Promise<boolean> {
@@ -293,6 +309,7 @@ export function rowToRequest(row: RequestRow): AccessRequest {
     sha256: row.sha256,
     state: oneOf<RequestState>(REQUEST_STATES, row.state, 'state'),
     attachedManagedArns: parseStringArray(row.attached_managed_arns),
+    leaseGeneration: Number(row.lease_generation),
   };
   if (row.duration_seconds !== null) r.durationSeconds = Number(row.duration_seconds);
   if (row.expires_at !== null) r.expiresAt = textToDate(row.expires_at, 'expires_at');
@@ -352,9 +369,15 @@ export function rowToEvent(row: EventRow): AuditEvent {
   };
 }
 
-function dateToText(d: Date): string {
+/**
+ * Dates are stored as ISO-8601 text, which compares in time order only for four-digit years: a year past 9999 is
+ * written "+010000-…" and would sort before "2026". Such a date is refused, never stored.
+ */
+export function dateToText(d: Date): string {
   // toISOString throws RangeError on an invalid date, which is what we want: never store "Invalid Date".
-  return d.toISOString();
+  const text = d.toISOString();
+  if (!/^\d{4}-/.test(text)) throw new StoreDataError(`date out of range for the store: ${text}`);
+  return text;
 }
 
 function textToDate(text: string, column: string): Date {

@@ -141,6 +141,18 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
           await db.schema.alterTable('requests').dropColumn(name).execute();
       },
     },
+    // Fencing: each new owner of an apply or revocation gets the next generation; writes prove it is still current.
+    '0003_lease_generation': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .alterTable('requests')
+          .addColumn('lease_generation', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        await db.schema.alterTable('requests').dropColumn('lease_generation').execute();
+      },
+    },
   };
 }
 

@@ -45,6 +45,8 @@ export interface RequestsTable {
   revoke_reason: string | null;
   next_revoke_attempt_at: string | null;
   lease_until: string | null;
+  /** Bumped by each new owner of an apply or revocation (see Store.renewLease). */
+  lease_generation: Generated<number>;
 }
 
 export interface EventsTable {

@@ -18,7 +18,7 @@ export interface Store {
   setCard(id: string, card: SlackMessageRef): Promise<void>;
   /**
    * The one conditional update: moves the request from `from` to `to` only if it is still in `from`, and appends
-   * the event. Returns the updated request to the single caller that won, `undefined` to everyone else.
+   * the event. A patch that sets `leaseUntil` makes the caller the request's new owner (the next lease generation). Returns the updated request to the single caller that won, `undefined` to everyone else.
    */
   transition(
     id: string,
@@ -26,6 +26,8 @@ export interface Store {
     to: RequestState,
     patch: TransitionPatch,
     event: NewAuditEvent,
+    /** Only if the lease generation is still this one (an owner finishing its own work). */
+    generation?: number,
   ): Promise<AccessRequest | undefined>;
   /** Sets fields that are not the state (e.g. what a grant attached so far). */
   updateRequest(id: string, patch: RequestPatch): Promise<void>;
@@ -35,6 +37,11 @@ export interface Store {
    * old one ended by `now`. Returns the request to the one caller that took it.
    */
   claimLease(id: string, state: RequestState, now: Date, until: Date): Promise<AccessRequest | undefined>;
+  /**
+   * Fencing: extends the lease only if the request is still in `state` under `generation`. False means another owner
+   * took over or the request moved on, and the caller must not write.
+   */
+  renewLease(id: string, state: RequestState, generation: number, until: Date): Promise<boolean>;
   /** Sets the reminder time only if none is set yet; true for the one caller that did. */
   claimReminder(id: string, who: 'approvers' | 'requester', at: Date): Promise<boolean>;
   /** Appends to the hash chain: each event's hash covers the previous hash and its own canonical content. */

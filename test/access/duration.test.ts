@@ -1,5 +1,10 @@
 import fc from 'fast-check';
-import { formatDuration, parseDuration } from '../../src/access/duration';
+import {
+  checkDuration,
+  DURATION_CEILING_SECONDS,
+  formatDuration,
+  parseDuration,
+} from '../../src/access/duration';
 
 describe('parseDuration', () => {
   it.each<[string, number]>([
@@ -60,9 +65,24 @@ describe('formatDuration', () => {
 
   it('parses back to the same number of seconds', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 10 * 365 * 86_400 }), (seconds) => {
+      fc.property(fc.integer({ min: 1, max: DURATION_CEILING_SECONDS }), (seconds) => {
         expect(parseDuration(formatDuration(seconds))).toBe(seconds);
       }),
+    );
+  });
+
+  it('refuses anything past 366 days, however it is written, as too long (not as a syntax error)', () => {
+    expect(DURATION_CEILING_SECONDS).toBe(366 * 86_400);
+    expect(checkDuration('366d')).toEqual({ ok: true, seconds: DURATION_CEILING_SECONDS });
+    for (const text of ['367d', '366d1s', '99999999999d', '2739726w', `${'9'.repeat(400)}s`])
+      expect(checkDuration(text)).toEqual({ ok: false, problem: 'too_long' });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: DURATION_CEILING_SECONDS + 1, max: Number.MAX_SAFE_INTEGER }),
+        (seconds) => {
+          expect(parseDuration(`${seconds}s`)).toBeUndefined();
+        },
+      ),
     );
   });
 });

@@ -15,6 +15,7 @@ import {
 import type { Harness } from '../support/harness';
 import { postSigned, slashCommandBody } from '../support/slack-requests';
 import { ACTION, DENY_MODAL, REASON_BLOCK, REASON_INPUT } from '../../src/slack/blocks';
+import { parseDialogMetadata } from '../../src/slack/origin';
 
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/connect-admins`;
 let h: Harness;
@@ -193,7 +194,11 @@ describe('the request → approve → apply flow', () => {
     const opened = await h.slack.waitForCall('views.open');
     const view = opened.args.view as { callback_id: string; private_metadata: string };
     expect(view.callback_id).toBe(DENY_MODAL);
-    expect(view.private_metadata).toBe(requestId);
+    // The dialog carries the request and the card it was opened from.
+    expect(parseDialogMetadata(view.private_metadata)).toEqual({
+      requestId: requestId,
+      origin: h.cardOf(requestId),
+    });
 
     const empty = await h.submitView(
       DENY_MODAL,

@@ -30,6 +30,7 @@ import type { SlackCall } from '../support/fake-slack';
 import { postSigned, slashCommandBody } from '../support/slack-requests';
 import type { ViewStateValues } from '../support/slack-requests';
 import { DAY, HOUR, MINUTE, TestClock } from '../support/test-clock';
+import { parseDialogMetadata } from '../../src/slack/origin';
 
 /**
  * The grant lifecycle, sealed end to end: signed Slack requests into the real bot, the fake Slack Web API, the
@@ -159,7 +160,8 @@ describe('revoke', () => {
     const opened = await h.slack.waitForCall('views.open');
     const view = opened.args.view as { callback_id: string; private_metadata: string };
     expect(view.callback_id).toBe(REVOKE_MODAL);
-    expect(view.private_metadata).toBe(id);
+    // The dialog carries the request and the card it was opened from.
+    expect(parseDialogMetadata(view.private_metadata)).toEqual({ requestId: id, origin: h.cardOf(id) });
 
     const empty = await h.submitView(REVOKE_MODAL, id, reasonValues('   '), APPROVER_2);
     expect(empty.json).toMatchObject({
@@ -267,7 +269,7 @@ describe('revoke', () => {
     expect(iamCalls('DetachRolePolicy')).toHaveLength(0);
     expect(attachedOf(ROLE)).toEqual([FULL_ACCESS]);
     expect(inlineOf(ROLE).has(ONBOARD_POLICY)).toBe(false);
-    expect(thread(id).find((t) => t.includes('Revoked and verified'))).toMatch(/attached before this grant/);
+    expect(thread(id).find((t) => t.includes('Revoked and verified'))).toMatch(/not attached by this grant/);
   });
 
   it('two active grants of the same task on one role: revoking one keeps the inline policy the other needs', async () => {

@@ -8,7 +8,7 @@ import type { RunningBot } from '../../src/index';
 import { ACTION } from '../../src/slack/blocks';
 import { BotTracker, botEnv, emulatorAwsEnv, isolatedEnv, requireBuiltBot } from '../support/bot-process';
 import type { BotProcess } from '../support/bot-process';
-import { startFakeSlack } from '../support/fake-slack';
+import { startFakeSlack, approvalCardOf } from '../support/fake-slack';
 import type { FakeSlack, SlackCall } from '../support/fake-slack';
 import { freePort } from '../support/free-port';
 import { startIamEmulator } from '../support/iam-emulator';
@@ -151,8 +151,7 @@ async function clickApprove(port: number, id: string, userId: string, responseId
       userId,
       actionId: ACTION.approve,
       value: id,
-      channelId: APPROVAL_CHANNEL,
-      messageTs: '1700000000.000100',
+      ...cardRef(slack, id),
       responseUrl: slack.responseUrl(responseId),
     }),
     SIGNING_SECRET,
@@ -405,3 +404,10 @@ describe('two schedulers on one PostgreSQL database (in-process, test clock)', (
     expect(logs.filter((l) => /"level":"error"/.test(l))).toEqual([]);
   });
 });
+
+/** Where a click on the request's card comes from: its channel and ts. */
+function cardRef(slack: FakeSlack, id: string): { channelId: string; messageTs: string } {
+  const card = approvalCardOf(slack, id);
+  if (!card) throw new Error(`no approval card for ${id}`);
+  return card;
+}

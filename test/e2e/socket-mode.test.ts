@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { startBot } from '../../src/index';
 import type { RunningBot } from '../../src/index';
 import { ACTION } from '../../src/slack/blocks';
-import { startFakeSlack } from '../support/fake-slack';
+import { startFakeSlack, approvalCardOf } from '../support/fake-slack';
 import type { FakeSlack } from '../support/fake-slack';
 import { freePort } from '../support/free-port';
 import { startIamEmulator } from '../support/iam-emulator';
@@ -142,8 +142,7 @@ it('a slash command envelope is acked, posts the approval card; an Approve click
       actionId: ACTION.approve,
       blockId: 'decision',
       value: requestId!,
-      channelId: APPROVAL_CHANNEL,
-      messageTs: '1700000000.000100',
+      ...cardRef(slack, requestId!),
       responseUrl: slack.responseUrl('socket-click'),
     }),
   );
@@ -167,3 +166,10 @@ it('a slash command envelope is acked, posts the approval card; an Approve click
   // Approval succeeded, so nothing was said privately to the approver.
   expect(slack.callsOf('response_url').filter((c) => c.responseUrlId === 'socket-click')).toHaveLength(0);
 });
+
+/** Where a click on the request's card comes from: its channel and ts. */
+function cardRef(slack: FakeSlack, id: string): { channelId: string; messageTs: string } {
+  const card = approvalCardOf(slack, id);
+  if (!card) throw new Error(`no approval card for ${id}`);
+  return card;
+}

@@ -92,7 +92,7 @@ describe('openStore (PostgreSQL)', () => {
       'kysely_migration_lock',
       'requests',
     ]);
-    expect(await migrationsOf(schema)).toEqual(['0001_initial', '0002_lifecycle']);
+    expect(await migrationsOf(schema)).toEqual(['0001_initial', '0002_lifecycle', '0003_lease_generation']);
     const { rows } = await admin.query<{ data_type: string; is_identity: string }>(
       "select data_type, is_identity from information_schema.columns where table_schema = $1 and table_name = 'events' and column_name = 'seq'",
       [schema],
@@ -125,6 +125,7 @@ describe('openStore (PostgreSQL)', () => {
         ...r,
         state: 'pending',
         attachedManagedArns: [],
+        leaseGeneration: 0,
         card: { channelId: 'C1', messageTs: '1.2' },
       };
       expect(await second.getRequest(r.id)).toStrictEqual(expected);
@@ -141,7 +142,11 @@ describe('openStore (PostgreSQL)', () => {
     const bSchema = await newSchema();
     const b = await openStore(urlFor(bSchema));
     try {
-      expect(await migrationsOf(bSchema)).toEqual(['0001_initial', '0002_lifecycle']);
+      expect(await migrationsOf(bSchema)).toEqual([
+        '0001_initial',
+        '0002_lifecycle',
+        '0003_lease_generation',
+      ]);
       const r = newRequest();
       await a.createRequest(r, event(r.id, 'requested'));
       expect(await b.getRequest(r.id)).toBeUndefined();
@@ -197,7 +202,7 @@ describe('openStore (PostgreSQL)', () => {
         ),
       );
       expect(outs).toEqual(['ok', 'ok', 'ok', 'ok']);
-      expect(await migrationsOf(schema)).toEqual(['0001_initial', '0002_lifecycle']);
+      expect(await migrationsOf(schema)).toEqual(['0001_initial', '0002_lifecycle', '0003_lease_generation']);
     }
   });
 
@@ -220,7 +225,7 @@ describe('openStore (PostgreSQL)', () => {
       holder.release();
     }
     await opened;
-    expect(await migrationsOf(schema)).toEqual(['0001_initial', '0002_lifecycle']);
+    expect(await migrationsOf(schema)).toEqual(['0001_initial', '0002_lifecycle', '0003_lease_generation']);
   });
 
   it('names the failed migration, leaves no half-applied schema and releases the lock', async () => {

@@ -61,7 +61,12 @@ export function storeContract(factory: StoreFactory): void {
     it('round-trips every field, with absent optional fields absent (not null)', async () => {
       const input = newRequest();
       const created = await store.createRequest(input, event(input.id, 'requested'));
-      const expected: AccessRequest = { ...input, state: 'pending', attachedManagedArns: [] };
+      const expected: AccessRequest = {
+        ...input,
+        state: 'pending',
+        attachedManagedArns: [],
+        leaseGeneration: 0,
+      };
       expect(created).toStrictEqual(expected);
       const got = await store.getRequest(input.id);
       expect(got).toStrictEqual(expected);
@@ -95,6 +100,7 @@ export function storeContract(factory: StoreFactory): void {
         ...input,
         state: 'pending',
         attachedManagedArns: [],
+        leaseGeneration: 0,
       });
     });
 

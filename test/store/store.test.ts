@@ -42,6 +42,7 @@ describe('openStore (SQLite)', () => {
         ...r,
         state: 'pending',
         attachedManagedArns: [],
+        leaseGeneration: 0,
         card: { channelId: 'C1', messageTs: '1.2' },
       });
       expect((await second.listEvents(r.id)).map((e) => e.type)).toEqual(['requested']);
@@ -101,6 +102,7 @@ describe('openStore (SQLite)', () => {
       expect(raw.prepare('select name from kysely_migration').pluck().all()).toEqual([
         '0001_initial',
         '0002_lifecycle',
+        '0003_lease_generation',
       ]);
     } finally {
       raw.close();
@@ -145,6 +147,7 @@ describe('openStore (SQLite)', () => {
         expect(raw.prepare('select name from kysely_migration').pluck().all()).toEqual([
           '0001_initial',
           '0002_lifecycle',
+          '0003_lease_generation',
         ]);
       } finally {
         raw.close();

@@ -28,6 +28,12 @@ export interface SlackCall {
   error?: string;
 }
 
+export interface PostedMessage {
+  channel: string;
+  ts: string;
+  args: Record<string, unknown>;
+}
+
 export interface SocketAck {
   envelope_id: string;
   payload?: unknown;
@@ -62,6 +68,8 @@ export interface FakeSlack {
   ): Promise<SocketAck>;
   /** Clears recorded calls (keeps usergroups, users, queued errors and open sockets). */
   reset(): void;
+  /** Every message chat.postMessage posted since the fake started (reset() does not forget them). */
+  posted(): readonly PostedMessage[];
   /** Closes WebSocket clients, HTTP connections and the server. Stop the Bolt App first. */
   close(): Promise<void>;
 }
@@ -135,6 +143,8 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
   const appId = opts.appId ?? 'A1';
 
   const calls: SlackCall[] = [];
+  /** Every message posted, kept across reset(): a channel's history as Slack would keep it. */
+  const posted: PostedMessage[] = [];
   const usergroups = new Map<string, string[]>();
   const users = new Map<string, Record<string, unknown>>();
   const queued = new Map<string, Answer[]>();
@@ -213,6 +223,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     'chat.postMessage': (args) => {
       const channel = resolveChannel(str(args.channel) ?? '');
       const ts = nextTs();
+      posted.push({ channel, ts, args });
       return { channel, ts, message: messageFrom(args, ts) };
     },
     'chat.update': (args) => {
@@ -507,6 +518,9 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     reset() {
       calls.length = 0;
     },
+    posted() {
+      return posted;
+    },
     async close() {
       if (closed) return;
       closed = true;
@@ -542,4 +556,17 @@ function rawToString(data: RawData): string {
   if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
   if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
   return data.toString('utf8');
+}
+
+/** The approval card the bot posted for a request (its channel and ts, as Slack answered), if it posted one. */
+export function approvalCardOf(
+  slack: FakeSlack,
+  requestId: string,
+): { channelId: string; messageTs: string } | undefined {
+  const card = slack
+    .posted()
+    .find(
+      (m) => m.args.thread_ts === undefined && JSON.stringify(m.args.blocks ?? '').includes(`"${requestId}"`),
+    );
+  return card ? { channelId: card.channel, messageTs: card.ts } : undefined;
 }

@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBot } from '../../src/index';
+import type { SlackMessageRef } from '../../src/access/types';
+import { dialogMetadata, parseDialogMetadata } from '../../src/slack/origin';
 import type { RunningBot, StartOptions } from '../../src/index';
-import { startFakeSlack } from './fake-slack';
+import { approvalCardOf, startFakeSlack } from './fake-slack';
 import type { FakeSlack } from './fake-slack';
 import { startIamEmulator } from './iam-emulator';
 import type { IamEmulator } from './iam-emulator';
@@ -35,8 +37,19 @@ export interface Harness {
   logLines: string[];
   /** Sends a signed `/cases-access <text>` and waits for the bot's private answer on the response_url. */
   command(text: string, userId?: string): Promise<{ status: number; reply: string }>;
-  /** Clicks a card button as `userId`; resolves with Bolt's HTTP status. */
-  click(actionId: string, requestId: string, userId: string, responseId?: string): Promise<number>;
+  /**
+   * Clicks a button on the request's card as `userId` (or on `origin`, another message, to test that such a click
+   * is refused); resolves with Bolt's HTTP status.
+   */
+  click(
+    actionId: string,
+    requestId: string,
+    userId: string,
+    responseId?: string,
+    origin?: SlackMessageRef,
+  ): Promise<number>;
+  /** The approval card the bot posted for a request, as Slack answered chat.postMessage. */
+  cardOf(requestId: string): SlackMessageRef | undefined;
   submitView(
     callbackId: string,
     privateMetadata: string,
@@ -107,25 +120,35 @@ export async function startHarness(
       const answer = await slack.waitForCall('response_url', (c) => c.responseUrlId === id, 10_000);
       return { status: res.status, reply: String(answer.args.text ?? '') };
     },
-    async click(actionId, requestId, userId, responseId = `click-${++responseCounter}`) {
+    async click(actionId, requestId, userId, responseId = `click-${++responseCounter}`, origin) {
+      const on = origin ??
+        harness.cardOf(requestId) ?? { channelId: APPROVAL_CHANNEL, messageTs: '1.000000' };
       const res = await postSigned(
         url(),
         blockActionBody({
           userId,
           actionId,
           value: requestId,
-          channelId: APPROVAL_CHANNEL,
-          messageTs: '1700000000.000100',
+          channelId: on.channelId,
+          messageTs: on.messageTs,
           responseUrl: slack.responseUrl(responseId),
         }),
         SIGNING_SECRET,
       );
       return res.status;
     },
+    cardOf(requestId) {
+      return approvalCardOf(slack, requestId);
+    },
     async submitView(callbackId, privateMetadata, values, userId) {
       const res = await postSigned(
         url(),
-        viewSubmissionBody({ userId, callbackId, privateMetadata, values }),
+        viewSubmissionBody({
+          userId,
+          callbackId,
+          privateMetadata: metadataFor(callbackId, privateMetadata),
+          values,
+        }),
         SIGNING_SECRET,
       );
       return { status: res.status, json: res.json };
@@ -141,6 +164,24 @@ export async function startHarness(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  /**
+   * A request ID given as a dialog's metadata means "the dialog the bot opened for it": its metadata as the bot set
+   * it (the last views.open of that dialog), or as the bot would set it from the request's card.
+   */
+  function metadataFor(callbackId: string, given: string): string {
+    if (!/^CA-[0-9A-Z]{10}$/.test(given)) return given;
+    const opened = slack
+      .callsOf('views.open')
+      .map((c) => c.args.view as { callback_id?: string; private_metadata?: string })
+      .filter(
+        (v) =>
+          v.callback_id === callbackId && parseDialogMetadata(v.private_metadata ?? '').requestId === given,
+      )
+      .at(-1);
+    if (opened?.private_metadata) return opened.private_metadata;
+    const card = harness.cardOf(given);
+    return card ? dialogMetadata(given, card) : given;
+  }
   return harness;
 }
 
