@@ -23,14 +23,32 @@ export const AWS_MAX_ATTEMPTS = 4;
 export const AWS_CALL_BOUND_MS =
   AWS_MAX_ATTEMPTS * (AWS_CONNECTION_TIMEOUT_MS + AWS_REQUEST_TIMEOUT_MS) + 5_000;
 
-export const AWS_CLIENT_OPTIONS = {
-  maxAttempts: AWS_MAX_ATTEMPTS,
-  requestHandler: { connectionTimeout: AWS_CONNECTION_TIMEOUT_MS, requestTimeout: AWS_REQUEST_TIMEOUT_MS },
-} as const;
+export interface AwsTimeouts {
+  connectionTimeout: number;
+  requestTimeout: number;
+}
 
-export function createAwsClients(region: string | undefined): AwsClients {
-  const iam = new IAMClient({ ...AWS_CLIENT_OPTIONS, region: 'us-east-1' });
-  const sts = new STSClient({ ...AWS_CLIENT_OPTIONS, region: region ?? 'us-east-1' });
+const DEFAULT_TIMEOUTS: AwsTimeouts = {
+  connectionTimeout: AWS_CONNECTION_TIMEOUT_MS,
+  requestTimeout: AWS_REQUEST_TIMEOUT_MS,
+};
+
+/** Options every IAM and STS client gets (the cross-account ones too). */
+export function awsClientOptions(timeouts: AwsTimeouts = DEFAULT_TIMEOUTS) {
+  // Without throwOnRequestTimeout, the SDK's HTTP handler only logs a warning when requestTimeout passes and the
+  // call goes on waiting (up to its 5-minute socket timeout).
+  return {
+    maxAttempts: AWS_MAX_ATTEMPTS,
+    requestHandler: { ...timeouts, throwOnRequestTimeout: true },
+  };
+}
+
+export const AWS_CLIENT_OPTIONS = awsClientOptions();
+
+export function createAwsClients(region: string | undefined, timeouts?: AwsTimeouts): AwsClients {
+  const options = awsClientOptions(timeouts);
+  const iam = new IAMClient({ ...options, region: 'us-east-1' });
+  const sts = new STSClient({ ...options, region: region ?? 'us-east-1' });
   return {
     iam,
     sts,

@@ -120,7 +120,9 @@ describe('in process', () => {
         ].join(','),
       },
     });
-    // A second connection to the bot's own database, to read its state and its event log.
+    // A second connection to the bot's own database, to read its state and its event log; opened after the bot's
+    // start-up pass (better-sqlite3 waits for a lock synchronously, blocking this thread, where the bot runs too).
+    await h.bot.runScheduledWork();
     store = await openStore(h.env.DATABASE_URL!);
   });
   afterAll(async () => {

@@ -267,6 +267,98 @@ export function storeContract(factory: StoreFactory): void {
     });
   });
 
+  describe('leases and fencing', () => {
+    const until = new Date('2025-03-04T06:02:00.000Z');
+    const approve = (id: string) =>
+      store.transition(
+        id,
+        'pending',
+        'approved',
+        { decidedBy: 'U0APPROVER', decidedAt: new Date('2025-03-04T06:00:00.000Z'), leaseUntil: until },
+        event(id, 'approved'),
+      );
+
+    it('taking a lease in a transition makes the next generation; renewing proves it', async () => {
+      const r = await create();
+      expect(r.leaseGeneration).toBe(0);
+      const approved = (await approve(r.id))!;
+      expect(approved.leaseGeneration).toBe(1);
+      expect(await store.renewLease(r.id, 'approved', 1, new Date('2025-03-04T06:03:00.000Z'))).toBe(true);
+      expect((await store.getRequest(r.id))?.leaseUntil).toEqual(new Date('2025-03-04T06:03:00.000Z'));
+      // A stale generation, or the wrong state, proves nothing and changes nothing.
+      expect(await store.renewLease(r.id, 'approved', 0, new Date('2025-03-04T07:00:00.000Z'))).toBe(false);
+      expect(await store.renewLease(r.id, 'revoking', 1, new Date('2025-03-04T07:00:00.000Z'))).toBe(false);
+      expect((await store.getRequest(r.id))?.leaseUntil).toEqual(new Date('2025-03-04T06:03:00.000Z'));
+    });
+
+    it('a takeover after the lease ended is the next generation, and fences the old owner out', async () => {
+      const r = await create();
+      await approve(r.id);
+      expect(
+        await store.claimLease(r.id, 'approved', new Date('2025-03-04T06:01:00.000Z'), until),
+      ).toBeUndefined();
+      const taken = await store.claimLease(r.id, 'approved', until, new Date('2025-03-04T06:05:00.000Z'));
+      expect(taken?.leaseGeneration).toBe(2);
+      expect(await store.renewLease(r.id, 'approved', 1, new Date('2025-03-04T06:06:00.000Z'))).toBe(false);
+      // The old owner cannot finish the request either: a transition fenced by its generation matches nothing.
+      const stale = await store.transition(
+        r.id,
+        'approved',
+        'applied',
+        { completedAt: new Date() },
+        event(r.id, 'applied'),
+        1,
+      );
+      expect(stale).toBeUndefined();
+      expect((await store.listEvents(r.id)).map((e) => e.type)).toEqual(['requested', 'approved']);
+      const current = await store.transition(
+        r.id,
+        'approved',
+        'applied',
+        { completedAt: new Date() },
+        event(r.id, 'applied'),
+        2,
+      );
+      expect(current?.state).toBe('applied');
+    });
+
+    it('of 10 takeovers racing for one ended lease, exactly one wins', async () => {
+      const r = await create();
+      await approve(r.id);
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          store.claimLease(r.id, 'approved', until, new Date('2025-03-04T06:05:00.000Z')),
+        ),
+      );
+      expect(results.filter((x) => x !== undefined)).toHaveLength(1);
+      expect((await store.getRequest(r.id))?.leaseGeneration).toBe(2);
+    });
+  });
+
+  describe('dates', () => {
+    it('refuses a date past year 9999 (its text would sort before "2026"), writing nothing', async () => {
+      const r = await create();
+      const far = new Date('+010000-01-01T00:00:00.000Z');
+      await expect(
+        store.transition(r.id, 'pending', 'approved', { expiresAt: far }, event(r.id, 'approved')),
+      ).rejects.toHaveProperty('message', expect.stringMatching(/date out of range/));
+      expect((await store.getRequest(r.id))?.state).toBe('pending');
+      await expect(create({ createdAt: far })).rejects.toHaveProperty(
+        'message',
+        expect.stringMatching(/date out of range/),
+      );
+    });
+
+    it('compares stored times in time order (expiresBefore)', async () => {
+      const soon = await create();
+      const later = await create();
+      await store.updateRequest(soon.id, { expiresAt: new Date('2026-12-02T10:00:00.000Z') });
+      await store.updateRequest(later.id, { expiresAt: new Date('9999-12-31T23:59:59.999Z') });
+      const due = await store.listRequests({ expiresBefore: new Date('2027-01-01T00:00:00.000Z') });
+      expect(due.map((x) => x.id)).toEqual([soon.id]);
+    });
+  });
+
   describe('claimDelivery / pruneDeliveries', () => {
     it('records a delivery once, and forgets it after pruning', async () => {
       const at = new Date('2025-03-04T05:06:07.000Z');
