@@ -1,5 +1,5 @@
 import { REQUESTER, waitFor } from '../support/harness';
-import { approveTo, FULL_ACCESS, ONBOARD_POLICY, ROLE, startRig } from '../support/integrity-rig';
+import { FULL_ACCESS, ONBOARD_POLICY, ROLE, startRig } from '../support/integrity-rig';
 import type { Rig } from '../support/integrity-rig';
 import { MINUTE } from '../support/test-clock';
 import { ACTION } from '../../src/slack/blocks';
@@ -102,7 +102,9 @@ it('a stale worker whose request another owner finished stops: no undo of the ap
   expect(await rig.events(id)).not.toContain('late_write_undone');
   await waitFor(async () => (await rig.thread(id)).some((t) => t.includes('no longer owned this request')));
   expect(
-    rig.h.slack.posted().filter((m) => m.args.channel === REQUESTER && /is applied/.test(String(m.args.text))),
+    rig.h.slack
+      .posted()
+      .filter((m) => m.args.channel === REQUESTER && /is applied/.test(String(m.args.text))),
   ).toHaveLength(1);
 });
 
