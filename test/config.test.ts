@@ -205,6 +205,39 @@ describe('one error listing every problem', () => {
       'DEFAULT_GRANT_DURATION must not be longer than MAX_GRANT_DURATION',
     ]);
   });
+
+  it('refuses durations past the bot’s ceiling of 366 days', () => {
+    expect(
+      problemsOf(env({ MAX_GRANT_DURATION: '400d', DEFAULT_GRANT_DURATION: '99999999999d' })).problems,
+    ).toEqual([
+      'DEFAULT_GRANT_DURATION is longer than 366 days, the longest grant the bot makes: "99999999999d"',
+      'MAX_GRANT_DURATION is longer than 366 days, the longest grant the bot makes: "400d"',
+    ]);
+    expect(loadConfig(env({ MAX_GRANT_DURATION: '366d' })).maxGrantSeconds).toBe(366 * 86_400);
+  });
+});
+
+describe('the bot’s own identities', () => {
+  it('refuses an ALLOWED_ROLES pattern that matches CROSS_ACCOUNT_ROLE_NAME, naming it', () => {
+    expect(
+      problemsOf(
+        env({
+          CROSS_ACCOUNT_ROLE_NAME: 'connect-bot-target',
+          ALLOWED_ROLES: 'arn:aws:iam::*:role/connect-*,arn:aws:iam::111122223333:role/ops/*',
+        }),
+      ).problems,
+    ).toEqual([
+      'ALLOWED_ROLES: "arn:aws:iam::*:role/connect-*" matches CROSS_ACCOUNT_ROLE_NAME (connect-bot-target), the role the bot assumes; narrow the pattern so the bot can never write to it',
+    ]);
+    expect(
+      loadConfig(
+        env({
+          CROSS_ACCOUNT_ROLE_NAME: 'cases-access-target',
+          ALLOWED_ROLES: 'arn:aws:iam::*:role/connect-*',
+        }),
+      ).crossAccount?.roleName,
+    ).toBe('cases-access-target');
+  });
 });
 
 describe('secretsOf', () => {
