@@ -786,3 +786,213 @@ describe('holds', () => {
     expect(await pending).toBeInstanceOf(NoSuchEntityException);
   });
 });
+
+describe('eventual consistency: setReadLag and setNeverConsistent', () => {
+  const ROLE_NAME = 'connect-admins';
+  const FULL_ACCESS = 'arn:aws:iam::aws:policy/AmazonConnect_FullAccess';
+
+  /** The document GetRolePolicy answers (decoded, as the bot does), or undefined for NoSuchEntity. */
+  async function readPolicy(name = 'p'): Promise<string | undefined> {
+    try {
+      const out = await iam.send(new GetRolePolicyCommand({ RoleName: ROLE_NAME, PolicyName: name }));
+      return decodeURIComponent(out.PolicyDocument ?? '');
+    } catch (err) {
+      if (err instanceof NoSuchEntityException) return undefined;
+      throw err;
+    }
+  }
+  const listNames = async (): Promise<string[]> =>
+    (await iam.send(new ListRolePoliciesCommand({ RoleName: ROLE_NAME }))).PolicyNames ?? [];
+  const listAttached = async (): Promise<string[]> =>
+    (
+      (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: ROLE_NAME }))).AttachedPolicies ?? []
+    ).map((p) => p.PolicyArn ?? '');
+  const staleFlags = (): Array<[string, boolean]> =>
+    emulator.calls
+      .filter((c) => c.action !== 'PutRolePolicy' && c.action !== 'DeleteRolePolicy')
+      .map((c) => [c.action, c.stale === true]);
+
+  test('a put is invisible to the next N reads of the role (any of its reads, NoSuchEntity included), then seen', async () => {
+    const arn = emulator.addRole(ROLE_NAME);
+    emulator.setReadLag({ reads: 3 });
+    await put(iam, 'p', policyWithSid('New'));
+    expect(emulator.role(arn)?.inline.get('p')).toBe(policyWithSid('New')); // the true state has it at once
+    expect(await readPolicy()).toBeUndefined();
+    expect(await listNames()).toEqual([]);
+    expect(await readPolicy()).toBeUndefined();
+    expect(await readPolicy()).toBe(policyWithSid('New'));
+    expect(await listNames()).toEqual(['p']);
+    expect(staleFlags()).toEqual([
+      ['GetRolePolicy', true],
+      ['ListRolePolicies', true],
+      ['GetRolePolicy', true],
+      ['GetRolePolicy', false],
+      ['ListRolePolicies', false],
+    ]);
+  });
+
+  test('a replaced document: lagging reads answer the previous document, not an absence', async () => {
+    emulator.addRole(ROLE_NAME);
+    await put(iam, 'p', policyWithSid('Old')); // before any lag: visible at once
+    emulator.setReadLag({ reads: 2 });
+    await put(iam, 'p', policyWithSid('New'));
+    expect(await readPolicy()).toBe(policyWithSid('Old'));
+    expect(await readPolicy()).toBe(policyWithSid('Old'));
+    expect(await readPolicy()).toBe(policyWithSid('New'));
+  });
+
+  test('writes in a row become visible one after the other, each after its own lag', async () => {
+    emulator.addRole(ROLE_NAME);
+    emulator.setReadLag({ reads: 2 });
+    await put(iam, 'p', policyWithSid('First'));
+    expect(await readPolicy()).toBeUndefined(); // First: 1 read left
+    await put(iam, 'p', policyWithSid('Second'));
+    expect(await readPolicy()).toBeUndefined(); // First: 0 left, Second: 1 left
+    expect(await readPolicy()).toBe(policyWithSid('First')); // First visible, Second: 0 left
+    expect(await readPolicy()).toBe(policyWithSid('Second'));
+  });
+
+  test('the ms variant: every read in the window is stale, however many; after it the new document', async () => {
+    emulator.addRole(ROLE_NAME);
+    emulator.setReadLag({ ms: 600 });
+    // The window opens while the put is handled: a read back before `deadline` was inside it, one sent after
+    // `visible` is past it.
+    const deadline = performance.now() + 600;
+    await put(iam, 'p', policyWithSid('New'));
+    const visible = performance.now() + 600;
+    const seen: Array<{ document: string | undefined; inWindow: boolean }> = [];
+    for (let i = 0; i < 5; i++) {
+      const document = await readPolicy();
+      seen.push({ document, inWindow: performance.now() < deadline });
+    }
+    expect(seen[0]?.inWindow).toBe(true); // local round trips take a few ms; the count alone does not end the lag
+    expect(seen.filter((s) => s.inWindow).map((s) => s.document)).toEqual(
+      seen.filter((s) => s.inWindow).map(() => undefined),
+    );
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, visible - performance.now()) + 20));
+    expect(await readPolicy()).toBe(policyWithSid('New'));
+    expect(emulator.callsOf('GetRolePolicy').at(-1)?.stale).toBeUndefined();
+  });
+
+  test('with reads and ms both set, a write stays invisible until both have passed', async () => {
+    emulator.addRole(ROLE_NAME);
+    emulator.setReadLag({ reads: 1, ms: 800 });
+    await put(iam, 'p', policyWithSid('New'));
+    const visible = performance.now() + 800;
+    expect(await readPolicy()).toBeUndefined();
+    expect(await readPolicy()).toBeUndefined(); // the read is spent, the time is not
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, visible - performance.now()) + 20));
+    expect(await readPolicy()).toBe(policyWithSid('New'));
+  });
+
+  test('a delete lags: reads still answer the document, while the true state and a second delete know it is gone', async () => {
+    const arn = emulator.addRole(ROLE_NAME);
+    await put(iam, 'p', policyWithSid('Doc'));
+    emulator.setReadLag({ reads: 2 });
+    await iam.send(new DeleteRolePolicyCommand({ RoleName: ROLE_NAME, PolicyName: 'p' }));
+    expect(emulator.role(arn)?.inline.has('p')).toBe(false);
+    expect(await readPolicy()).toBe(policyWithSid('Doc'));
+    // Writes validate against the true state, as in IAM: the policy is gone though a read just showed it.
+    const again = await failure(
+      iam.send(new DeleteRolePolicyCommand({ RoleName: ROLE_NAME, PolicyName: 'p' })),
+    );
+    expect(again).toBeInstanceOf(NoSuchEntityException);
+    expect(await listNames()).toEqual(['p']);
+    expect(await readPolicy()).toBeUndefined();
+    expect(await listNames()).toEqual([]);
+  });
+
+  test('a delete of a policy whose put still lags succeeds: writes see the true state', async () => {
+    const arn = emulator.addRole(ROLE_NAME);
+    emulator.setReadLag({ reads: 5 });
+    await put(iam, 'p', policyWithSid('Doc'));
+    expect(await readPolicy()).toBeUndefined();
+    await iam.send(new DeleteRolePolicyCommand({ RoleName: ROLE_NAME, PolicyName: 'p' }));
+    expect(emulator.role(arn)?.inline.size).toBe(0);
+  });
+
+  test('attach and detach lag too, for ListAttachedRolePolicies', async () => {
+    const arn = emulator.addRole(ROLE_NAME);
+    emulator.setReadLag({ reads: 1 });
+    await iam.send(new AttachRolePolicyCommand({ RoleName: ROLE_NAME, PolicyArn: FULL_ACCESS }));
+    expect(await listAttached()).toEqual([]);
+    expect(await listAttached()).toEqual([FULL_ACCESS]);
+
+    emulator.setReadLag({ reads: 2 });
+    await iam.send(new DetachRolePolicyCommand({ RoleName: ROLE_NAME, PolicyArn: FULL_ACCESS }));
+    expect(emulator.role(arn)?.attached).toEqual([]);
+    expect(await listAttached()).toEqual([FULL_ACCESS]);
+    expect(await listAttached()).toEqual([FULL_ACCESS]);
+    expect(await listAttached()).toEqual([]);
+    expect(emulator.callsOf('ListAttachedRolePolicies').map((c) => c.stale === true)).toEqual([
+      true,
+      false,
+      true,
+      true,
+      false,
+    ]);
+  });
+
+  test('GetRole neither lags nor counts as a read; other roles are not affected', async () => {
+    emulator.addRole(ROLE_NAME);
+    emulator.addRole('other');
+    await iam.send(new PutRolePolicyCommand({ RoleName: 'other', PolicyName: 'q', PolicyDocument: POLICY }));
+    emulator.setReadLag({ reads: 1 });
+    await put(iam, 'p', policyWithSid('New'));
+    await iam.send(new GetRoleCommand({ RoleName: ROLE_NAME }));
+    const other = await iam.send(new GetRolePolicyCommand({ RoleName: 'other', PolicyName: 'q' }));
+    expect(decodeURIComponent(other.PolicyDocument ?? '')).toBe(POLICY);
+    expect(await readPolicy()).toBeUndefined(); // the one lagging read of connect-admins is this one
+    expect(await readPolicy()).toBe(policyWithSid('New'));
+    expect(emulator.callsOf('GetRole')[0]?.stale).toBeUndefined();
+  });
+
+  test('setReadLag(undefined) makes lagging writes visible at once; reset clears the lag', async () => {
+    emulator.addRole(ROLE_NAME);
+    emulator.setReadLag({ reads: 10 });
+    await put(iam, 'p', policyWithSid('New'));
+    expect(await readPolicy()).toBeUndefined();
+    emulator.setReadLag(undefined);
+    expect(await readPolicy()).toBe(policyWithSid('New'));
+
+    emulator.setReadLag({ reads: 10 });
+    emulator.reset();
+    emulator.addRole(ROLE_NAME);
+    await put(iam, 'p', policyWithSid('AfterReset'));
+    expect(await readPolicy()).toBe(policyWithSid('AfterReset'));
+  });
+
+  test('setReadLag refuses negative or fractional lags', () => {
+    expect(() => emulator.setReadLag({ reads: -1 })).toThrow(/reads/);
+    expect(() => emulator.setReadLag({ reads: 1.5 })).toThrow(/reads/);
+    expect(() => emulator.setReadLag({ ms: Number.NaN })).toThrow(/ms/);
+  });
+
+  test('setNeverConsistent: reads keep the state from before the first write after the call, whatever follows', async () => {
+    const arn = emulator.addRole(ROLE_NAME);
+    await put(iam, 'p', policyWithSid('Before'));
+    emulator.setNeverConsistent(arn);
+    expect(await readPolicy()).toBe(policyWithSid('Before')); // no write since the call: the live state
+    await put(iam, 'p', policyWithSid('Written'));
+    await iam.send(new AttachRolePolicyCommand({ RoleName: ROLE_NAME, PolicyArn: FULL_ACCESS }));
+    await iam.send(new DeleteRolePolicyCommand({ RoleName: ROLE_NAME, PolicyName: 'p' }));
+    await put(iam, 'q', policyWithSid('Other'));
+    for (let i = 0; i < 10; i++) expect(await readPolicy()).toBe(policyWithSid('Before'));
+    expect(await listNames()).toEqual(['p']);
+    expect(await listAttached()).toEqual([]);
+    expect(emulator.role(arn)).toMatchObject({
+      inline: new Map([['q', policyWithSid('Other')]]),
+      attached: [FULL_ACCESS],
+    });
+    // Writes validate against the true state: p is gone.
+    expect(
+      await failure(iam.send(new DeleteRolePolicyCommand({ RoleName: ROLE_NAME, PolicyName: 'p' }))),
+    ).toBeInstanceOf(NoSuchEntityException);
+
+    emulator.setNeverConsistent(arn, false);
+    expect(await readPolicy()).toBeUndefined();
+    expect(await listNames()).toEqual(['q']);
+    expect(await listAttached()).toEqual([FULL_ACCESS]);
+    expect(() => emulator.setNeverConsistent(`arn:aws:iam::${ACCOUNT}:role/nobody`)).toThrow(/no such role/);
+  });
+});

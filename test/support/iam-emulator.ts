@@ -25,6 +25,11 @@ export interface EmulatorCall {
   requestId: string;
   /** HTTP status of the answer; 0 while the call is still in flight (latency, hold). */
   status: number;
+  /**
+   * True when a read answered with the role's state from before a write that reads did not see yet (see setReadLag
+   * and setNeverConsistent); undefined otherwise.
+   */
+  stale?: boolean;
 }
 
 export interface Fault {
@@ -74,7 +79,10 @@ export interface IamEmulator {
   /** Creates a role (path defaults to `/`); returns its ARN. Throws if the name is taken in that account. */
   addRole(name: string, opts?: { account?: string; path?: string }): string;
   removeRole(arn: string): void;
-  /** Live state: mutate it to simulate drift made outside the bot. */
+  /**
+   * Live (true) state, which reads may lag (see setReadLag): mutate it to simulate drift made outside the bot. Such
+   * mutations are not writes for the consistency model: reads see them at once unless a lagging write hides them.
+   */
   role(arn: string): RoleState | undefined;
   /** The next `times` calls of `action` fail with `fault`, before any state change. */
   queueFault(action: string, fault: Fault, times?: number): void;
@@ -107,8 +115,30 @@ export interface IamEmulator {
   /** Added delay per call (default 0). */
   setLatency(ms: number): void;
   /**
-   * Clears calls, faults, holds (releasing held calls), roles, latency and totalHandlingMs, and restores the managed
-   * policies to KNOWN_MANAGED_POLICIES, all attachable. Issued credentials stay valid.
+   * Eventual consistency, as IAM documents it: a change may not be visible at once to reads. With a lag set, each
+   * write to a role (PutRolePolicy, DeleteRolePolicy, AttachRolePolicy, DetachRolePolicy, including an idempotent
+   * attach) stays invisible to reads of that role's inline and attached state (GetRolePolicy, ListRolePolicies,
+   * ListAttachedRolePolicies) for the next `reads` such reads of that role, counted per role whatever the policy
+   * read and whatever the answer (a NoSuchEntity counts), and/or for `ms` of real time after the write; with both,
+   * until both have passed. Meanwhile those reads answer from the role's state before the write (EmulatorCall.stale
+   * is true). Several writes in a row are kept apart: a read sees the state as of the last write that is visible,
+   * and writes become visible in the order they were made. Writes themselves validate against the true current
+   * state (a DeleteRolePolicy of a policy a lagging read still shows as absent succeeds), as in IAM. The lag applies
+   * to writes made from now on; GetRole (which shows none of this state), GetPolicy's AttachmentCount and role()
+   * always show the true state. `undefined` (the default) turns lag off and makes every lagging write visible at
+   * once; roles marked by setNeverConsistent stay so.
+   */
+  setReadLag(opts: { reads?: number; ms?: number } | undefined): void;
+  /**
+   * Makes a role never consistent (or, with `never` false, consistent again at once): from the first write to it
+   * after this call, reads of its inline and attached state keep answering its state from just before that write,
+   * whatever is written later. Until that write, reads behave as before (setReadLag). Throws if `arn` is not a role.
+   */
+  setNeverConsistent(arn: string, never?: boolean): void;
+  /**
+   * Clears calls, faults, holds (releasing held calls), roles, latency, read lag (setReadLag, setNeverConsistent)
+   * and totalHandlingMs, and restores the managed policies to KNOWN_MANAGED_POLICIES, all attachable. Issued
+   * credentials stay valid.
    */
   reset(): void;
   close(): Promise<void>;
@@ -193,6 +223,25 @@ interface Caller {
 interface Ctx {
   params: Record<string, string>;
   caller: Caller;
+  call: EmulatorCall;
+}
+
+/** A write that reads of its role do not see yet (see IamEmulator.setReadLag). */
+interface LaggingWrite {
+  /** The role's state just before the write: what reads answer while it lags. */
+  before: RoleState;
+  /** Reads of the role still to answer from `before`. */
+  readsLeft: number;
+  /** performance.now() from which the write is visible, as far as time goes. */
+  visibleAt: number;
+}
+
+interface Consistency {
+  /** Writes not yet visible to reads, oldest first. */
+  lagging: LaggingWrite[];
+  /** setNeverConsistent: reads answer `frozen` once a write came after the call. */
+  never: boolean;
+  frozen?: RoleState;
 }
 
 interface Hold {
@@ -237,6 +286,52 @@ export async function startIamEmulator(
   const calls: EmulatorCall[] = [];
   let latencyMs = 0;
   let totalHandlingMs = 0;
+  let readLag: { reads: number; ms: number } | undefined;
+  const consistency = new Map<Role, Consistency>();
+
+  const snapshot = (role: RoleState): RoleState => ({
+    inline: new Map(role.inline),
+    attached: [...role.attached],
+  });
+
+  /** Called by each write just before it changes `role`: starts its lag (see setReadLag, setNeverConsistent). */
+  function writing(role: Role): void {
+    const c = consistency.get(role);
+    if (c?.never) {
+      c.frozen ??= snapshot(role);
+      return;
+    }
+    if (!readLag) return;
+    const entry = c ?? { lagging: [], never: false };
+    entry.lagging.push({
+      before: snapshot(role),
+      readsLeft: readLag.reads,
+      visibleAt: performance.now() + readLag.ms,
+    });
+    consistency.set(role, entry);
+  }
+
+  /** The inline and attached state a read of `role` sees now; counts the read, and marks the call when stale. */
+  function readable(role: Role, ctx: Ctx): RoleState {
+    const c = consistency.get(role);
+    if (!c) return role;
+    if (c.frozen) {
+      ctx.call.stale = true;
+      return c.frozen;
+    }
+    const now = performance.now();
+    const first = c.lagging.findIndex((w) => w.readsLeft > 0 || now < w.visibleAt);
+    if (first < 0) {
+      c.lagging = [];
+      if (!c.never) consistency.delete(role);
+      return role;
+    }
+    const seen = c.lagging[first]!.before;
+    c.lagging.splice(0, first); // visible now: reads see past them
+    for (const w of c.lagging) w.readsLeft -= 1;
+    ctx.call.stale = true;
+    return seen;
+  }
 
   const attachedPoliciesQuota = 10;
   const roleKey = (account: string, name: string): string => `${account}:${name.toLowerCase()}`;
@@ -287,6 +382,7 @@ export async function startIamEmulator(
           `Maximum policy size of ${ROLE_POLICY_SIZE_QUOTA} bytes exceeded for role ${role.name}`,
         );
       }
+      writing(role);
       role.inline.set(policyName, document);
       return undefined;
     },
@@ -295,7 +391,7 @@ export async function startIamEmulator(
       validate(ctx.params, [roleNameRule, policyNameRule]);
       const role = roleFor(ctx);
       const name = ctx.params.PolicyName ?? '';
-      const document = role.inline.get(name);
+      const document = readable(role, ctx).inline.get(name);
       if (document === undefined) throw noSuchRolePolicy(name);
       // Real IAM returns policy documents URL-encoded (RFC 3986); the JS SDK does not decode them.
       return (
@@ -307,13 +403,15 @@ export async function startIamEmulator(
       validate(ctx.params, [roleNameRule, policyNameRule]);
       const role = writableRoleFor(ctx);
       const name = ctx.params.PolicyName ?? '';
-      if (!role.inline.delete(name)) throw noSuchRolePolicy(name);
+      if (!role.inline.has(name)) throw noSuchRolePolicy(name);
+      writing(role);
+      role.inline.delete(name);
       return undefined;
     },
 
     ListRolePolicies(ctx) {
       validate(ctx.params, [roleNameRule, maxItemsRule]);
-      const names = [...roleFor(ctx).inline.keys()].sort();
+      const names = [...readable(roleFor(ctx), ctx).inline.keys()].sort();
       const page = paginate(names, ctx.params);
       return el('PolicyNames', page.items.map((n) => el('member', n)).join(''), true) + page.xml;
     },
@@ -330,13 +428,17 @@ export async function startIamEmulator(
         // AWS service-role policy (IsAttachable false) is attached to an ordinary role.
         throw new ApiError('PolicyNotAttachable', 'Cannot attach a Service Role Policy to a Customer Role.');
       }
-      if (role.attached.includes(arn)) return undefined; // idempotent, as in IAM
+      if (role.attached.includes(arn)) {
+        writing(role); // idempotent, as in IAM; still a write that reads may not have caught up with
+        return undefined;
+      }
       if (role.attached.length >= attachedPoliciesQuota) {
         throw new ApiError(
           'LimitExceeded',
           `Cannot exceed quota for PoliciesPerRole: ${attachedPoliciesQuota}`,
         );
       }
+      writing(role);
       role.attached.push(arn);
       return undefined;
     },
@@ -374,6 +476,7 @@ export async function startIamEmulator(
       checkPolicyArn(arn);
       const index = role.attached.indexOf(arn);
       if (index < 0) throw new ApiError('NoSuchEntity', `Policy ${arn} was not found.`);
+      writing(role);
       role.attached.splice(index, 1);
       return undefined;
     },
@@ -381,7 +484,9 @@ export async function startIamEmulator(
     ListAttachedRolePolicies(ctx) {
       validate(ctx.params, [roleNameRule, maxItemsRule]);
       const prefix = ctx.params.PathPrefix ?? '/';
-      const arns = roleFor(ctx).attached.filter((arn) => managedPolicyPath(arn).startsWith(prefix));
+      const arns = readable(roleFor(ctx), ctx).attached.filter((arn) =>
+        managedPolicyPath(arn).startsWith(prefix),
+      );
       const page = paginate(arns, ctx.params);
       const members = page.items
         .map((arn) =>
@@ -610,7 +715,7 @@ export async function startIamEmulator(
         );
       }
       if (caller instanceof ApiError) throw caller;
-      const result = handler({ params, caller });
+      const result = handler({ params, caller, call });
       xml = successXml(service, action, result, requestId);
     } catch (err) {
       const e = err instanceof ApiError ? err : new ApiError('ServiceFailure', String(err));
@@ -694,7 +799,10 @@ export async function startIamEmulator(
 
     removeRole(arn) {
       const role = findRoleByArn(arn);
-      if (role) roles.delete(roleKey(role.account, role.name));
+      if (role) {
+        roles.delete(roleKey(role.account, role.name));
+        consistency.delete(role);
+      }
     },
 
     role(arn) {
@@ -744,6 +852,35 @@ export async function startIamEmulator(
       latencyMs = ms;
     },
 
+    setReadLag(lag) {
+      if (lag === undefined) {
+        readLag = undefined;
+        for (const [role, c] of consistency) {
+          if (c.never) c.lagging = [];
+          else consistency.delete(role);
+        }
+        return;
+      }
+      const reads = lag.reads ?? 0;
+      const ms = lag.ms ?? 0;
+      if (!Number.isInteger(reads) || reads < 0)
+        throw new Error(`reads must be a whole number ≥ 0: ${reads}`);
+      if (!Number.isFinite(ms) || ms < 0) throw new Error(`ms must be a finite number ≥ 0: ${ms}`);
+      readLag = reads === 0 && ms === 0 ? undefined : { reads, ms };
+    },
+
+    setNeverConsistent(arn, never = true) {
+      const role = findRoleByArn(arn);
+      if (!role) throw new Error(`no such role: ${arn}`);
+      if (never) {
+        const c = consistency.get(role);
+        if (c) c.never = true;
+        else consistency.set(role, { lagging: [], never: true });
+      } else {
+        consistency.delete(role);
+      }
+    },
+
     reset() {
       calls.length = 0;
       faults.clear();
@@ -751,6 +888,8 @@ export async function startIamEmulator(
       roles.clear();
       restoreManagedPolicies();
       latencyMs = 0;
+      readLag = undefined;
+      consistency.clear();
       totalHandlingMs = 0;
     },
 
