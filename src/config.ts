@@ -34,6 +34,8 @@ export interface Config {
   remindAfterSeconds: number;
   /** How long an apply or revocation owns its request before a restart or another replica resumes it. */
   applyLeaseSeconds: number;
+  /** At most `count` new requests per requester within `windowSeconds`; absent (`off`): no limit. */
+  requestRateLimit?: { count: number; windowSeconds: number };
   /** The role assumed in other accounts; absent: roles in other accounts are refused. */
   crossAccount?: { roleName: string; externalId?: string };
 }
@@ -73,6 +75,26 @@ const duration = (name: string, fallback?: string) =>
         return parsed.ok ? parsed.seconds : 0;
       })
       .optional(),
+  );
+
+/** REQUEST_RATE_LIMIT: `<requests>/<duration>` such as 5/10m, or `off`. */
+const rateLimit = (name: string, fallback: string) =>
+  z.preprocess(
+    (v) => optional(v) ?? fallback,
+    z.string().transform((text, ctx) => {
+      if (text.trim().toLowerCase() === 'off') return undefined;
+      const match = /^\s*(\d{1,4})\s*\/\s*(\S+)\s*$/.exec(text);
+      const window = match ? checkDuration(match[2]!) : undefined;
+      const count = Number(match?.[1]);
+      if (!match || !window?.ok || count < 1 || window.seconds > 86_400) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${name} must be <requests>/<duration> such as 5/10m (at least 1 request, a window of at most 24h), or off; not "${text}"`,
+        });
+        return undefined;
+      }
+      return { count, windowSeconds: window.seconds };
+    }),
   );
 
 const schema = z
@@ -154,6 +176,7 @@ const schema = z
     PENDING_TTL: duration('PENDING_TTL', '24h'),
     REMIND_AFTER: duration('REMIND_AFTER', '2h'),
     APPLY_LEASE: duration('APPLY_LEASE', '2m'),
+    REQUEST_RATE_LIMIT: rateLimit('REQUEST_RATE_LIMIT', '5/10m'),
     CROSS_ACCOUNT_ROLE_NAME: z.preprocess(
       optional,
       z
@@ -234,6 +257,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     pendingTtlSeconds: e.PENDING_TTL ?? 86_400,
     remindAfterSeconds: e.REMIND_AFTER ?? 7_200,
     applyLeaseSeconds: e.APPLY_LEASE ?? 120,
+    requestRateLimit: e.REQUEST_RATE_LIMIT,
     crossAccount: e.CROSS_ACCOUNT_ROLE_NAME
       ? { roleName: e.CROSS_ACCOUNT_ROLE_NAME, externalId: e.CROSS_ACCOUNT_EXTERNAL_ID }
       : undefined,

@@ -15,7 +15,7 @@ import { ConfigError, loadConfig, secretsOf } from './config';
 import type { Config } from './config';
 import { createLogger } from './log';
 import type { Logger } from './log';
-import { SlackApproverDirectory } from './slack/approvers';
+import { approverLookupClient, SlackApproverDirectory } from './slack/approvers';
 import { createSlackApp } from './slack/app';
 import { registerListeners } from './slack/listeners';
 import { SlackNotifier } from './slack/notifier';
@@ -52,7 +52,13 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
   const identity = new StsIdentityProvider(aws.sts);
   const iam = new SdkIamAccess(new SdkIamGateway(aws.iam), identity, aws.sts, config.crossAccount);
   const notifier = new SlackNotifier(client, config.approvalChannelId, config.approvers);
-  const approvers = new SlackApproverDirectory(client, config.approvers);
+  // Usergroup lookups through their own fast-failing client, cached briefly: a slow or rate-limited Slack refuses
+  // clicks quickly instead of holding them (and everything queued behind them).
+  const approvers = new SlackApproverDirectory(
+    approverLookupClient(config.slack.botToken, config.slack.apiUrl),
+    config.approvers,
+    { clock, logger },
+  );
   const service = new AccessService({
     store,
     iam,
@@ -67,6 +73,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
     leaseMs: config.applyLeaseSeconds * 1000,
     crossAccountRoleName: config.crossAccount?.roleName,
     pendingTtlSeconds: config.pendingTtlSeconds,
+    requestRateLimit: config.requestRateLimit,
   });
   const revocations = new RevocationService({
     store,

@@ -50,6 +50,13 @@ export interface AccessServiceDeps {
   verifyDelayMs?: number;
   /** How long an apply owns its request before a restart or another replica may take it over. */
   leaseMs?: number;
+  /** At most this many new requests per requester within the window (REQUEST_RATE_LIMIT); absent: no limit. */
+  requestRateLimit?: RequestRateLimit;
+}
+
+export interface RequestRateLimit {
+  count: number;
+  windowSeconds: number;
 }
 
 /** Which field of the request dialog a refusal is about, so it can be shown inline there. */
@@ -63,6 +70,13 @@ const refuse = <T>(message: string, field?: RequestField): Outcome<T> => ({ ok: 
 export function newRequestId(): string {
   const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
   return `CA-${[...randomBytes(10)].map((b) => alphabet[b % 32]).join('')}`;
+}
+
+/** What submit answers: the new request, or the requester's identical one still pending (`duplicate`). */
+export interface Submitted {
+  request: AccessRequest;
+  cardLink?: string;
+  duplicate?: boolean;
 }
 
 /** A request that passed every check, ready to be stored and shown to approvers. */
@@ -83,6 +97,8 @@ export class AccessService {
   /** Writes approved plans and resumes interrupted ones. */
   readonly applier: PlanApplier;
   private readonly rules: RoleRules;
+  /** Each requester's submissions, one at a time in this process (the limit and the duplicate check hold). */
+  private readonly submitting = new Map<string, Promise<unknown>>();
 
   constructor(private readonly deps: AccessServiceDeps) {
     this.report = new Reporter(deps.notifier, deps.logger);
@@ -221,11 +237,26 @@ export class AccessService {
     return { ok: true, value: requested ?? defaultSeconds ?? maxSeconds };
   }
 
-  /** Validates, stores and posts the approval card. A refusal writes nothing. */
-  async submit(
-    requesterId: string,
-    command: RequestCommand,
-  ): Promise<Outcome<{ request: AccessRequest; cardLink?: string }>> {
+  /**
+   * Validates, stores and posts the approval card. A refusal writes nothing. An identical request of the same
+   * requester still pending (same role, task and option) is answered with that request (`duplicate`) instead of a
+   * second card; past the requester's REQUEST_RATE_LIMIT nothing is checked or stored, and the refusal says when
+   * they may ask again.
+   */
+  async submit(requesterId: string, command: RequestCommand): Promise<Outcome<Submitted>> {
+    return this.oneAtATime(requesterId, async () => {
+      const duplicate = await this.pendingDuplicate(requesterId, command);
+      if (duplicate) {
+        const cardLink = await this.report.quietly('card link', () => this.deps.notifier.cardLink(duplicate));
+        return { ok: true, value: { request: duplicate, cardLink: cardLink ?? undefined, duplicate: true } };
+      }
+      const limited = await this.rateLimitRefusal(requesterId);
+      if (limited) return refuse(limited);
+      return this.submitNew(requesterId, command);
+    });
+  }
+
+  private async submitNew(requesterId: string, command: RequestCommand): Promise<Outcome<Submitted>> {
     const prepared = await this.prepare(requesterId, command);
     if (!prepared.ok) return prepared;
     const { store, notifier, clock } = this.deps;
@@ -300,6 +331,70 @@ export class AccessService {
       return refuse(
         `Request ${request.id} could not be posted to the approval channel, so nobody can approve it. Is the bot a member of that channel?`,
       );
+    }
+  }
+
+  /**
+   * The requester's pending request for the same role, task and option (still within PENDING_TTL), if any. Compared
+   * on what was typed: an ARN with the stored ARN, a bare name with a role of that name in the bot's own account.
+   */
+  private async pendingDuplicate(
+    requesterId: string,
+    command: RequestCommand,
+  ): Promise<AccessRequest | undefined> {
+    let input;
+    try {
+      input = parseRoleInput(command.roleText);
+    } catch (error) {
+      if (error instanceof RoleInputError) return undefined; // prepare says what is wrong with it
+      throw error;
+    }
+    const pending = await this.deps.store.listRequests({
+      requesterId,
+      states: ['pending'],
+      ...(input.kind === 'arn' ? { roleArn: input.role.arn } : { roleName: input.name }),
+    });
+    const same = pending.filter(
+      (r) => r.task === command.task && r.option === command.option && !this.isPastTtl(r),
+    );
+    if (!same.length || input.kind === 'arn') return same[0];
+    let own: string;
+    try {
+      own = (await this.deps.identity.callerIdentity()).accountId;
+    } catch {
+      return undefined; // STS is failing: prepare reports it
+    }
+    return same.find((r) => r.role.accountId === own);
+  }
+
+  /** Why the requester may not make another request yet (REQUEST_RATE_LIMIT, counted in the store), if so. */
+  private async rateLimitRefusal(requesterId: string): Promise<string | undefined> {
+    const limit = this.deps.requestRateLimit;
+    if (!limit) return undefined;
+    const recent = await this.deps.store.listRequests({
+      requesterId,
+      newestFirst: true,
+      limit: limit.count,
+    });
+    const oldest = recent[limit.count - 1];
+    if (!oldest) return undefined;
+    const now = this.deps.clock.now().getTime();
+    const again = oldest.createdAt.getTime() + limit.windowSeconds * 1000;
+    if (again <= now) return undefined;
+    const waitSeconds = Math.max(1, Math.ceil((again - now) / 1000));
+    return `You have made ${limit.count} requests in the last ${formatDuration(limit.windowSeconds)}, the most REQUEST_RATE_LIMIT allows; you can ask again in ${formatDuration(waitSeconds)} (at ${new Date(again).toISOString()}).`;
+  }
+
+  /** Runs one requester's submissions one after another (others' run alongside). */
+  private async oneAtATime<T>(requesterId: string, work: () => Promise<T>): Promise<T> {
+    const before = this.submitting.get(requesterId) ?? Promise.resolve();
+    const mine = before.then(work, work);
+    const done = mine.catch(() => undefined);
+    this.submitting.set(requesterId, done);
+    try {
+      return await mine;
+    } finally {
+      if (this.submitting.get(requesterId) === done) this.submitting.delete(requesterId);
     }
   }
 

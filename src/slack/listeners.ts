@@ -24,6 +24,8 @@ import {
 import type { RequestFieldName } from './blocks';
 import { code, escapeMrkdwn } from './mrkdwn';
 import { originOfAction, parseDialogMetadata } from './origin';
+import { ApproverLookupError } from './approvers';
+import { RefusalLimiter } from './refusal-limiter';
 import { WorkQueue } from './work-queue';
 import { auditText, historyText, statusList } from './reports';
 
@@ -31,7 +33,43 @@ import { auditText, historyText, statusList } from './reports';
 
 export const COMMAND = '/cases-access';
 
-const BUSY = ':hourglass: cases-access is busy right now; nothing was changed. Try again in a minute.';
+const BUSY =
+  ':hourglass: cases-access is busy right now (or still working on your earlier clicks and commands); nothing was changed. Try again in a minute.';
+
+/**
+ * How long a dialog's check may take before its answer. Slack drops a view submission not acked within 3 s (and a
+ * trigger ID expires then): past this the user is asked to try again, whatever the check was waiting for.
+ */
+export const DIALOG_CHECK_MS = 2_000;
+
+/** Slack renders the time in the reader's own time zone. */
+const slackTime = (date: Date) =>
+  `<!date^${Math.floor(date.getTime() / 1000)}^{time_secs}|${date.toISOString()}>`;
+
+/** A click refused because the approvers could not be looked up (fails closed, says why and when to retry). */
+const lookupFailed = (error: ApproverLookupError) =>
+  `:no_entry_sign: The bot could not check just now whether you are an approver (${escapeMrkdwn(error.reason)}), so nothing was changed. Try again after ${slackTime(error.retryAt)}.`;
+
+/** The same, as a dialog's inline error (plain text, short). */
+const LOOKUP_FAILED_INLINE =
+  'The bot could not check just now whether you are an approver (Slack is slow or rate limiting); nothing was changed. Try again in a moment.';
+/** A check that ran out of time (DIALOG_CHECK_MS). */
+const CHECK_TIMED_OUT =
+  'The check took too long (Slack or the database is slow); nothing was changed. Try again in a moment.';
+
+/** Runs `work` for at most `ms`: its value, or `undefined` when it ran out (its late result or error is dropped). */
+async function within<T>(ms: number, work: Promise<T>, logger: Logger, what: string): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  let timedOut = false;
+  try {
+    return await Promise.race([work, late.then(() => ((timedOut = true), undefined))]);
+  } finally {
+    clearTimeout(timer);
+    if (timedOut)
+      work.catch((error: unknown) => logger.warn(`${what} failed after its answer was given`, { error }));
+  }
+}
 
 interface ListenerDeps {
   service: AccessService;
@@ -49,8 +87,10 @@ const privately = (respond: RespondFn, text: string) =>
 const submitted = (
   request: { id: string; task: string; option: string; role: { arn: string } },
   cardLink?: string,
+  duplicate?: boolean,
 ) =>
-  `:inbox_tray: Request ${code(request.id)} is waiting for an approver in ${cardLink ? `<${cardLink}|the approval card>` : 'the approval channel'}: ${request.task} (${request.option}) for ${code(request.role.arn)}.`;
+  `:inbox_tray: Request ${code(request.id)} is waiting for an approver in ${cardLink ? `<${cardLink}|the approval card>` : 'the approval channel'}: ${request.task} (${request.option}) for ${code(request.role.arn)}.` +
+  (duplicate ? ' You already asked for this; no second card was posted.' : '');
 
 /** The request dialog's values → the same command the slash command yields, or the field that is wrong. */
 function commandFromModal(
@@ -97,9 +137,29 @@ const FIELD_BLOCK: Record<RequestField, RequestFieldName> = {
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
   const { service, revocations, queries, notifier, store, clock, logger } = deps;
-  // Work after the ack runs a few at a time so acks never queue behind it (see WorkQueue).
+  // Work after the ack runs a few at a time so acks never queue behind it, and no user holds every slot (WorkQueue).
   const queue = new WorkQueue();
+  // Refusals to clicks, per user: past the limit that user's clicks are dropped before they reach the queue.
+  const refusals = new RefusalLimiter();
   const linkOf = (request: Parameters<Notifier['cardLink']>[0]) => notifier.cardLink(request);
+
+  /** Tells `user` a click was refused, unless they were refused too often lately (then nothing is sent). */
+  const refuseClick = async (user: string, respond: RespondFn, text: string) => {
+    const verdict = refusals.refuse(user);
+    if (!verdict.tell) return;
+    await privately(
+      respond,
+      verdict.last
+        ? `${text}\n_That is many refusals in a minute: the bot ignores your clicks until ${slackTime(verdict.until)}._`
+        : text,
+    );
+  };
+  /** True when the user's clicks are being ignored (see RefusalLimiter): the click was acked and is dropped. */
+  const mutedClick = (user: string, action: string) => {
+    if (!refusals.muted(user)) return false;
+    logger.debug('click ignored: too many refusals lately', { user, action });
+    return true;
+  };
 
   app.command(COMMAND, async ({ ack, command, respond, client }) => {
     await ack();
@@ -129,7 +189,8 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
                 respond,
                 `:warning: ${escapeMrkdwn(outcome.message)}\nNothing was requested.`,
               ));
-            return void (await privately(respond, submitted(outcome.value.request, outcome.value.cardLink)));
+            const { request, cardLink, duplicate } = outcome.value;
+            return void (await privately(respond, submitted(request, cardLink, duplicate)));
           }
           case 'revoke': {
             const outcome = await revocations.revoke(parsed.requestId, user, parsed.reason);
@@ -168,13 +229,14 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
           }
         }
       } catch (error) {
+        if (error instanceof ApproverLookupError) return void (await privately(respond, lookupFailed(error)));
         logger.error('command failed', { error, user, kind: parsed.kind });
         await privately(
           respond,
           ':x: Something went wrong; nothing was changed. The error is in the bot’s log.',
         );
       }
-    });
+    }, user);
     if (!ran) await privately(respond, BUSY);
   });
 
@@ -183,10 +245,16 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     const fromModal = commandFromModal(view);
     if ('errors' in fromModal)
       return void (await ack({ response_action: 'errors', errors: fromModal.errors }));
-    // Check before closing the dialog so a wrong role is shown on its field; submit checks again.
-    let prepared: Awaited<ReturnType<AccessService['prepare']>>;
+    // Check before closing the dialog so a wrong role is shown on its field; submit checks again. Bounded: past
+    // DIALOG_CHECK_MS the dialog closes and submit's answer (a refusal too) comes as a direct message.
+    let prepared: Awaited<ReturnType<AccessService['prepare']>> | undefined;
     try {
-      prepared = await service.prepare(user, fromModal.command);
+      prepared = await within(
+        DIALOG_CHECK_MS,
+        service.prepare(user, fromModal.command),
+        logger,
+        'request dialog check',
+      );
     } catch (error) {
       // An AWS or STS error: still answer within Slack's deadline, on the field being checked.
       logger.error('request dialog check failed', { error, user });
@@ -195,7 +263,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
         errors: { role: 'The role could not be checked right now; the error is in the bot’s log.' },
       }));
     }
-    if (!prepared.ok)
+    if (prepared?.ok === false)
       return void (await ack({
         response_action: 'errors',
         errors: { [FIELD_BLOCK[prepared.field ?? 'role']]: prepared.message.slice(0, 150) },
@@ -206,7 +274,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       await client.chat.postMessage({
         channel: user,
         text: outcome.ok
-          ? submitted(outcome.value.request, outcome.value.cardLink)
+          ? submitted(outcome.value.request, outcome.value.cardLink, outcome.value.duplicate)
           : `:warning: ${escapeMrkdwn(outcome.message)}\nNothing was requested.`,
       });
     } catch (error) {
@@ -216,55 +284,80 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
 
   app.action<BlockButtonAction>(ACTION.approve, async ({ ack, body, action, respond }) => {
     await ack();
+    const user = body.user.id;
+    if (mutedClick(user, 'approve')) return;
     const ran = await queue.run(async () => {
       try {
-        const outcome = await service.approve(action.value ?? '', body.user.id, originOfAction(body));
-        if (!outcome.ok) await privately(respond, `:no_entry_sign: ${outcome.message}`);
+        const outcome = await service.approve(action.value ?? '', user, originOfAction(body));
+        if (!outcome.ok) await refuseClick(user, respond, `:no_entry_sign: ${outcome.message}`);
       } catch (error) {
-        logger.error('approve failed', { error, user: body.user.id });
+        if (error instanceof ApproverLookupError)
+          return void (await refuseClick(user, respond, lookupFailed(error)));
+        logger.error('approve failed', { error, user });
         await privately(respond, ':x: The approval could not be processed; the error is in the bot’s log.');
       }
-    });
-    if (!ran) await privately(respond, BUSY);
+    }, user);
+    if (!ran) await refuseClick(user, respond, BUSY);
   });
 
   app.action<BlockButtonAction>(ACTION.retry, async ({ ack, body, action, respond }) => {
     await ack();
+    const user = body.user.id;
+    if (mutedClick(user, 'retry')) return;
     const ran = await queue.run(async () => {
       try {
-        const outcome = await service.retry(action.value ?? '', body.user.id, originOfAction(body));
-        if (!outcome.ok) await privately(respond, `:no_entry_sign: ${outcome.message}`);
+        const outcome = await service.retry(action.value ?? '', user, originOfAction(body));
+        if (!outcome.ok) await refuseClick(user, respond, `:no_entry_sign: ${outcome.message}`);
       } catch (error) {
-        logger.error('retry failed', { error, user: body.user.id });
+        if (error instanceof ApproverLookupError)
+          return void (await refuseClick(user, respond, lookupFailed(error)));
+        logger.error('retry failed', { error, user });
         await privately(respond, ':x: The retry could not be processed; the error is in the bot’s log.');
       }
-    });
-    if (!ran) await privately(respond, BUSY);
+    }, user);
+    if (!ran) await refuseClick(user, respond, BUSY);
   });
 
   app.action<BlockButtonAction>(ACTION.deny, async ({ ack, body, action, respond, client }) => {
     await ack();
+    const user = body.user.id;
+    if (mutedClick(user, 'deny')) return;
     try {
       const origin = originOfAction(body);
-      const check = await service.checkDecider(action.value ?? '', body.user.id, origin);
-      if (!check.ok) return void (await privately(respond, `:no_entry_sign: ${check.message}`));
+      // The dialog opens only while the click's trigger ID lives (3 s): the check must finish before that.
+      const check = await within(
+        DIALOG_CHECK_MS,
+        service.checkDecider(action.value ?? '', user, origin),
+        logger,
+        'deny check',
+      );
+      if (!check) return void (await refuseClick(user, respond, `:hourglass: ${CHECK_TIMED_OUT}`));
+      if (!check.ok) return void (await refuseClick(user, respond, `:no_entry_sign: ${check.message}`));
       await client.views.open({ trigger_id: body.trigger_id, view: denyModal(check.value, origin) });
     } catch (error) {
-      logger.error('deny modal failed', { error, user: body.user.id });
+      if (error instanceof ApproverLookupError)
+        return void (await refuseClick(user, respond, lookupFailed(error)));
+      logger.error('deny modal failed', { error, user });
       await privately(respond, ':x: The deny dialog could not be opened; the error is in the bot’s log.');
     }
   });
 
   app.action<BlockButtonAction>(ACTION.revoke, async ({ ack, body, action, respond, client }) => {
     await ack();
+    const user = body.user.id;
+    if (mutedClick(user, 'revoke')) return;
     try {
       const request = await store.getRequest(action.value ?? '');
-      if (!request) return void (await privately(respond, noSuchRequest(action.value ?? '')));
+      if (!request) return void (await refuseClick(user, respond, noSuchRequest(action.value ?? '')));
       const origin = originOfAction(body);
       const elsewhere = originRefusal(request, origin);
-      if (elsewhere) return void (await privately(respond, `:no_entry_sign: ${elsewhere}`));
-      if (!(await revocations.mayRevoke(request, body.user.id)))
-        return void (await privately(
+      if (elsewhere) return void (await refuseClick(user, respond, `:no_entry_sign: ${elsewhere}`));
+      // As for Deny: the dialog needs the click's trigger ID, which lives 3 s.
+      const may = await within(DIALOG_CHECK_MS, revocations.mayRevoke(request, user), logger, 'revoke check');
+      if (may === undefined) return void (await refuseClick(user, respond, `:hourglass: ${CHECK_TIMED_OUT}`));
+      if (!may)
+        return void (await refuseClick(
+          user,
           respond,
           ':no_entry_sign: Only an approver or the requester can revoke this grant; nothing was changed.',
         ));
@@ -281,7 +374,9 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
         ));
       await client.views.open({ trigger_id: body.trigger_id, view: revokeModal(request, origin) });
     } catch (error) {
-      logger.error('revoke modal failed', { error, user: body.user.id });
+      if (error instanceof ApproverLookupError)
+        return void (await refuseClick(user, respond, lookupFailed(error)));
+      logger.error('revoke modal failed', { error, user });
       await privately(respond, ':x: The revoke dialog could not be opened; the error is in the bot’s log.');
     }
   });
@@ -297,7 +392,29 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
     const reason = view.state.values[REASON_BLOCK]?.[REASON_INPUT]?.value?.trim() ?? '';
     if (!reason)
       return void (await ack({ response_action: 'errors', errors: { [REASON_BLOCK]: 'Give a reason.' } }));
-    const check = await service.checkDecider(requestId, body.user.id, origin);
+    // Checked before the dialog closes, so a refusal shows in it; bounded, so the ack meets Slack's deadline.
+    let check: Awaited<ReturnType<AccessService['checkDecider']>> | undefined;
+    try {
+      check = await within(
+        DIALOG_CHECK_MS,
+        service.checkDecider(requestId, body.user.id, origin),
+        logger,
+        'deny dialog check',
+      );
+    } catch (error) {
+      const lookup = error instanceof ApproverLookupError;
+      if (!lookup) logger.error('deny dialog check failed', { error, requestId });
+      return void (await ack({
+        response_action: 'errors',
+        errors: {
+          [REASON_BLOCK]: lookup
+            ? LOOKUP_FAILED_INLINE
+            : 'The request could not be checked; nothing was changed. The error is in the bot’s log.',
+        },
+      }));
+    }
+    if (!check)
+      return void (await ack({ response_action: 'errors', errors: { [REASON_BLOCK]: CHECK_TIMED_OUT } }));
     if (!check.ok)
       return void (await ack({ response_action: 'errors', errors: { [REASON_BLOCK]: check.message } }));
     await ack();
@@ -323,6 +440,10 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
           text: `:no_entry_sign: ${escapeMrkdwn(outcome.message)}`,
         });
     } catch (error) {
+      if (error instanceof ApproverLookupError)
+        return void (await client.chat
+          .postMessage({ channel: body.user.id, text: lookupFailed(error) })
+          .catch(() => undefined));
       logger.error('revoke failed', { error, user: body.user.id, requestId });
     }
   });
