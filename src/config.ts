@@ -34,6 +34,8 @@ export interface Config {
   remindAfterSeconds: number;
   /** How long an apply or revocation owns its request before a restart or another replica resumes it. */
   applyLeaseSeconds: number;
+  /** A failing automatic revocation @-mentions the approvers on its first failure and every this many after. */
+  revokeAlertEvery: number;
   /** At most `count` new requests per requester within `windowSeconds`; absent (`off`): no limit. */
   requestRateLimit?: { count: number; windowSeconds: number };
   /** The role assumed in other accounts; absent: roles in other accounts are refused. */
@@ -176,6 +178,13 @@ const schema = z
     PENDING_TTL: duration('PENDING_TTL', '24h'),
     REMIND_AFTER: duration('REMIND_AFTER', '2h'),
     APPLY_LEASE: duration('APPLY_LEASE', '2m'),
+    REVOKE_ALERT_EVERY: z.preprocess(
+      (v) => optional(v) ?? '6',
+      z.coerce
+        .number({ error: 'REVOKE_ALERT_EVERY must be a whole number of attempts, such as 6' })
+        .int('REVOKE_ALERT_EVERY must be a whole number of attempts, such as 6')
+        .min(1, 'REVOKE_ALERT_EVERY must be at least 1'),
+    ),
     REQUEST_RATE_LIMIT: rateLimit('REQUEST_RATE_LIMIT', '5/10m'),
     CROSS_ACCOUNT_ROLE_NAME: z.preprocess(
       optional,
@@ -257,6 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     pendingTtlSeconds: e.PENDING_TTL ?? 86_400,
     remindAfterSeconds: e.REMIND_AFTER ?? 7_200,
     applyLeaseSeconds: e.APPLY_LEASE ?? 120,
+    revokeAlertEvery: e.REVOKE_ALERT_EVERY,
     requestRateLimit: e.REQUEST_RATE_LIMIT,
     crossAccount: e.CROSS_ACCOUNT_ROLE_NAME
       ? { roleName: e.CROSS_ACCOUNT_ROLE_NAME, externalId: e.CROSS_ACCOUNT_EXTERNAL_ID }

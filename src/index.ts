@@ -18,7 +18,7 @@ import type { Logger } from './log';
 import { approverLookupClient, SlackApproverDirectory } from './slack/approvers';
 import { createSlackApp } from './slack/app';
 import { registerListeners } from './slack/listeners';
-import { SlackNotifier } from './slack/notifier';
+import { slackDeliveryClient, SlackNotifier } from './slack/notifier';
 import { openStore } from './store';
 import { messageOf } from './errors';
 
@@ -29,6 +29,8 @@ export interface RunningBot {
   logger: Logger;
   /** One pass of the time-based work (revocations due, expiry, reminders), as the scheduler runs it. */
   runScheduledWork(): Promise<void>;
+  /** Resolves once every Slack message queued so far has been sent or has failed (tests, shutdown). */
+  slackSettled(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -51,7 +53,12 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
   const clock = options.clock ?? systemClock;
   const identity = new StsIdentityProvider(aws.sts);
   const iam = new SdkIamAccess(new SdkIamGateway(aws.iam), identity, aws.sts, config.crossAccount);
-  const notifier = new SlackNotifier(client, config.approvalChannelId, config.approvers);
+  const notifier = new SlackNotifier(
+    client,
+    config.approvalChannelId,
+    config.approvers,
+    slackDeliveryClient(config.slack.botToken, config.slack.apiUrl, logger),
+  );
   // Usergroup lookups through their own fast-failing client, cached briefly: a slow or rate-limited Slack refuses
   // clicks quickly instead of holding them (and everything queued behind them).
   const approvers = new SlackApproverDirectory(
@@ -84,6 +91,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
     report: service.report,
     remover: service.remover,
     leaseMs: config.applyLeaseSeconds * 1000,
+    alertApproversEvery: config.revokeAlertEvery,
   });
   const scheduler = new LifecycleScheduler({
     store,
@@ -115,6 +123,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
     throw error;
   }
   ready = true;
+  service.outbox.start();
   // Catch up at once on what was interrupted or came due while the bot was down, then keep looking.
   scheduler.tick().catch((error: unknown) => logger.error('scheduler pass failed', { error }));
   scheduler.start(options.schedulerIntervalMs ?? 30_000);
@@ -129,10 +138,15 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
     port,
     logger,
     runScheduledWork: () => scheduler.tick(),
+    slackSettled: () => service.report.idle(),
     stop() {
       stopping ??= (async () => {
         ready = false;
         await scheduler.stop();
+        // Messages already queued for Slack go out before the process ends, within a bound; the rest wait in the
+        // outbox for the next start (or another replica).
+        await service.report.idle(5_000);
+        await service.outbox.stop();
         await slack
           .stop()
           .catch((error: unknown) => logger.warn('Slack app did not stop cleanly', { error }));

@@ -1,11 +1,11 @@
 import { inlinePolicySize, INLINE_POLICY_SIZE_LIMIT, sameDocument } from '../policy';
-import { messageOf } from '../errors';
+import { isDatabaseUnreachable, messageOf } from '../errors';
 import type { Logger } from '../log';
 import type { Store } from '../store/store';
 import { integrityMessage } from './integrity';
 import type { IntegrityFailure, PlanVerifier } from './integrity';
 import { Journal, readBack } from './journal';
-import { Lease, OwnershipLost } from './lease';
+import { Lease, OwnershipLost, recordFenced } from './lease';
 import { ownerOfInlineDocument } from './ownership';
 import { IamError } from './ports';
 import type { Clock, IamAccess, IamGateway } from './ports';
@@ -167,6 +167,9 @@ export class PlanApplier {
       return applied;
     } catch (error) {
       if (error instanceof OwnershipLost) return this.stopFenced(request, error);
+      // The database went away mid-apply: the request stays approved under its lease, and whoever takes it over
+      // once the database is back (this process's scheduler, or another replica) reads the role and finishes.
+      if (isDatabaseUnreachable(error)) throw error;
       return this.fail(request, error);
     }
   }
@@ -295,19 +298,7 @@ export class PlanApplier {
 
   /** A worker that lost its request records that it stopped, and changes nothing else. */
   private async stopFenced(request: AccessRequest, lost: OwnershipLost): Promise<AccessRequest> {
-    const state = lost.current?.state ?? 'gone';
-    this.deps.logger.warn('stopped: the request is no longer this worker’s', {
-      requestId: request.id,
-      state,
-    });
-    await this.deps.store.appendEvent({
-      requestId: request.id,
-      at: this.deps.clock.now(),
-      actor: 'bot',
-      type: 'fenced',
-      details: { leaseGeneration: request.leaseGeneration, now: state },
-    });
-    void this.deps.report.step(request, { kind: 'fenced', state });
+    await recordFenced(this.deps, request, lost, 'applying');
     return lost.current ?? request;
   }
 

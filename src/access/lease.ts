@@ -1,4 +1,6 @@
+import type { Logger } from '../log';
 import type { Store } from '../store/store';
+import type { Reporter } from './reporter';
 import type { Clock } from './ports';
 import type { AccessRequest, RequestState } from './types';
 
@@ -44,4 +46,29 @@ export class Lease {
       return undefined;
     return new OwnershipLost(current);
   }
+}
+
+/**
+ * A worker that lost its request records that it stopped (an event, a warning, a thread reply) and changes nothing
+ * else: the request belongs to whoever holds it now.
+ */
+export async function recordFenced(
+  deps: { store: Store; clock: Clock; logger: Logger; report: Reporter },
+  request: AccessRequest,
+  lost: OwnershipLost,
+  work: 'applying' | 'revoking',
+): Promise<void> {
+  const state = lost.current?.state ?? 'gone';
+  deps.logger.warn(`stopped ${work}: the request is no longer this worker’s`, {
+    requestId: request.id,
+    state,
+  });
+  await deps.store.appendEvent({
+    requestId: request.id,
+    at: deps.clock.now(),
+    actor: 'bot',
+    type: 'fenced',
+    details: { leaseGeneration: request.leaseGeneration, now: state },
+  });
+  void deps.report.step(request, { kind: 'fenced', state });
 }

@@ -84,7 +84,15 @@ export type StepNotice =
   | { kind: 'denied'; by: string; reason: string }
   | { kind: 'revoking'; by: string; reason: string }
   | { kind: 'revoked'; removed: string[]; kept: string[] }
-  | { kind: 'revoke_failed'; failure: IamFailure; retryAt?: Date }
+  | {
+      kind: 'revoke_failed';
+      failure: IamFailure;
+      retryAt?: Date;
+      /** Failed attempts so far, and since when; the approvers are called on the first and every few after. */
+      attempts?: number;
+      failingSince?: Date;
+      callApprovers?: boolean;
+    }
   | { kind: 'expired'; pendingFor: string }
   | { kind: 'remind_approvers'; pendingFor: string }
   | { kind: 'ending_soon'; expiresAt: Date };
@@ -93,9 +101,10 @@ export interface Notifier {
   postApprovalCard(request: AccessRequest): Promise<SlackMessageRef>;
   /** Re-renders the card from the request's current state. */
   updateCard(request: AccessRequest): Promise<void>;
-  postStep(request: AccessRequest, step: StepNotice): Promise<void>;
-  /** A direct message to the requester about the outcome. */
-  tellRequester(request: AccessRequest, step: StepNotice): Promise<void>;
+  /** Returns the reply's Slack ts (recorded in the outbox). */
+  postStep(request: AccessRequest, step: StepNotice): Promise<string | undefined>;
+  /** A direct message to the requester about the outcome; returns its ts. */
+  tellRequester(request: AccessRequest, step: StepNotice): Promise<string | undefined>;
   cardLink(request: AccessRequest): Promise<string | undefined>;
 }
 

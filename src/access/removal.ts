@@ -75,8 +75,10 @@ export class GrantRemover {
         );
       }
       kept.push(`${request.policyName} (still needed by ${keeper.id})`);
-    } else if (options.from === 'failed' && !(await this.holdsOwnDocument(iam, request))) {
-      // The failed apply never wrote its document: whatever the role has under that name is not this grant's.
+    } else if (options.from === 'failed' && (await this.holdsOtherDocument(iam, request))) {
+      // The role visibly holds another document under that name: not this grant's (the failed apply never wrote
+      // it, or someone replaced it), so it stays. An absent one is deleted anyway: IAM's reads lag its writes, and
+      // a delete of nothing is harmless ("already gone").
       kept.push(`${request.policyName} (not written by this request)`);
       inline = 'untouched';
     } else {
@@ -178,9 +180,9 @@ export class GrantRemover {
     if (failed) await report.final(failed, { kind: 'integrity_failed', failure, problems }, false);
   }
 
-  private async holdsOwnDocument(iam: IamGateway, request: AccessRequest): Promise<boolean> {
+  private async holdsOtherDocument(iam: IamGateway, request: AccessRequest): Promise<boolean> {
     const current = await iam.getRolePolicy(request.role.name, request.policyName);
-    return current !== undefined && sameDocument(current, request.documentText);
+    return current !== undefined && !sameDocument(current, request.documentText);
   }
 
   private async verifyRemoval(

@@ -1,6 +1,6 @@
 import type { Store } from '../store/store';
 import type { Logger } from '../log';
-import { Lease, OwnershipLost } from './lease';
+import { Lease, OwnershipLost, recordFenced } from './lease';
 import { IamError } from './ports';
 import type { ApproverDirectory, Clock, IamAccess } from './ports';
 import type { GrantRemover } from './removal';
@@ -23,8 +23,12 @@ export interface RevocationDeps {
   logger: Logger;
   report: Reporter;
   remover: GrantRemover;
-  /** After a failed automatic revocation, the scheduler waits this long before trying again. */
+  /** After a failed automatic revocation, the scheduler waits this long before trying again, doubling each time. */
   retryAfterMs?: number;
+  /** The longest wait between attempts (the doubling stops there). */
+  maxRetryAfterMs?: number;
+  /** The approvers are @-mentioned on the first failure and again every this many failed attempts. */
+  alertApproversEvery?: number;
   /** How long a revocation owns its request before a restart or another replica resumes it. */
   leaseMs?: number;
 }
@@ -125,6 +129,13 @@ export class RevocationService {
     return resumed;
   }
 
+  /** Exponential, capped: 5 min, 10, 20, 40, then every hour by default. */
+  private backoffMs(attempts: number): number {
+    const base = this.deps.retryAfterMs ?? 5 * 60_000;
+    const cap = this.deps.maxRetryAfterMs ?? 60 * 60_000;
+    return Math.min(base * 2 ** Math.min(attempts - 1, 20), cap);
+  }
+
   private leaseEnd(): Date {
     return this.lease.end();
   }
@@ -165,20 +176,22 @@ export class RevocationService {
       const failure =
         error instanceof IamError ? error.toFailure() : { code: 'InternalError', message: messageOf(error) };
       this.deps.logger.error('revocation failed', { requestId, failure });
-      const retryAt = automatic
-        ? new Date(clock.now().getTime() + (this.deps.retryAfterMs ?? 5 * 60_000))
-        : undefined;
+      const attempts = claimed.revokeFailures + 1;
+      const failingSince = claimed.revokeFailingSince ?? clock.now();
+      const retryAt = automatic ? new Date(clock.now().getTime() + this.backoffMs(attempts)) : undefined;
+      const alertEvery = this.deps.alertApproversEvery ?? 6;
+      const callApprovers = attempts === 1 || attempts % alertEvery === 0;
       const back = await store.transition(
         requestId,
         'revoking',
         from,
-        { nextRevokeAttemptAt: retryAt },
+        { nextRevokeAttemptAt: retryAt, revokeFailures: attempts, revokeFailingSince: failingSince },
         {
           requestId,
           at: clock.now(),
           actor: 'bot',
           type: 'revoke_failed',
-          details: { ...failure, retryAt: retryAt?.toISOString() ?? null },
+          details: { ...failure, attempts, retryAt: retryAt?.toISOString() ?? null },
         },
         claimed.leaseGeneration,
       );
@@ -187,28 +200,24 @@ export class RevocationService {
           claimed,
           (await this.lease.lost(claimed, 'revoking')) ?? new OwnershipLost(undefined),
         );
-      await report.final(back, { kind: 'revoke_failed', failure, retryAt });
+      await report.final(back, {
+        kind: 'revoke_failed',
+        failure,
+        retryAt,
+        attempts,
+        failingSince,
+        callApprovers,
+      });
       return refuse(
-        `The revocation failed: ${failure.code}: ${failure.message}. The grant is still in place.`,
+        `The revocation failed: ${failure.code}: ${failure.message}. The grant may still be in place.`,
       );
     }
   }
 
   /** A worker that lost the revocation to another owner records that it stopped, and changes nothing else. */
   private async stopFenced(claimed: AccessRequest, lost: OwnershipLost): Promise<Outcome<RevocationResult>> {
+    await recordFenced(this.deps, claimed, lost, 'revoking');
     const state = lost.current?.state ?? 'gone';
-    this.deps.logger.warn('stopped revoking: the request is no longer this worker’s', {
-      requestId: claimed.id,
-      state,
-    });
-    await this.deps.store.appendEvent({
-      requestId: claimed.id,
-      at: this.deps.clock.now(),
-      actor: 'bot',
-      type: 'fenced',
-      details: { leaseGeneration: claimed.leaseGeneration, now: state },
-    });
-    void this.deps.report.step(claimed, { kind: 'fenced', state });
     if (lost.current?.state === 'revoked')
       return { ok: true, value: { request: lost.current, already: true } };
     return refuse(

@@ -24,6 +24,8 @@ export interface SchedulerDeps {
   resumables?: Array<{ resumeInterrupted(): Promise<number> }>;
   /** How long before a grant ends its requester is told (only for grants at least twice as long). */
   endingSoonSeconds?: number;
+  /** How many due revocations run at once (default 4). */
+  revokeConcurrency?: number;
 }
 
 export class LifecycleScheduler {
@@ -60,14 +62,26 @@ export class LifecycleScheduler {
     await this.deps.store.pruneDeliveries(new Date(this.deps.clock.now().getTime() - 86_400_000));
   }
 
+  /**
+   * Due grants are revoked a few at a time, concurrently: a slow or failing one (IAM throttling, a role that cannot
+   * be read back) does not hold the others back. Partly applied failures end on time too.
+   */
   private async revokeDueGrants(): Promise<void> {
-    const { store, clock, revocations } = this.deps;
+    const { store, clock, revocations, logger } = this.deps;
     const now = clock.now();
-    // Partly applied failures end on time too: whatever they left on the role comes off.
-    for (const grant of await store.listRequests({ states: ['applied', 'failed'], expiresBefore: now })) {
-      if (grant.nextRevokeAttemptAt && grant.nextRevokeAttemptAt > now) continue;
-      await revocations.revoke(grant.id, 'bot', 'the grant’s time ended');
-    }
+    const due = (await store.listRequests({ states: ['applied', 'failed'], expiresBefore: now })).filter(
+      (grant) => !(grant.nextRevokeAttemptAt && grant.nextRevokeAttemptAt > now),
+    );
+    let next = 0;
+    const worker = async () => {
+      while (next < due.length) {
+        const grant = due[next++]!;
+        await revocations.revoke(grant.id, 'bot', 'the grant’s time ended').catch((error: unknown) => {
+          logger.error('scheduled revocation failed', { requestId: grant.id, error });
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.deps.revokeConcurrency ?? 4, due.length) }, worker));
   }
 
   private async expirePending(): Promise<void> {

@@ -6,13 +6,14 @@ import type { Store } from '../store/store';
 import { isRequestId, parseInstanceText } from './command';
 import type { RequestCommand } from './command';
 import { formatDuration } from './duration';
-import { IamError } from './ports';
+import { IamError, systemClock } from './ports';
 import type { ApproverDirectory, Clock, IamAccess, IdentityProvider, Notifier } from './ports';
 import { PlanApplier } from './applier';
 import { expirePending } from './expiry';
 import { PlanVerifier } from './integrity';
 import { foreignPolicyRefusal, ownerOfInlineDocument } from './ownership';
 import { GrantRemover } from './removal';
+import { OutboxDeliverer } from './outbox';
 import { Reporter } from './reporter';
 import { parseRoleInput, partitionOf, roleRefusal, RoleInputError } from './roles';
 import type { RoleRules } from './roles';
@@ -89,6 +90,8 @@ export interface PreparedRequest {
 }
 
 export class AccessService {
+  /** Delivers what the reporter queued to Slack (start it once the app is up). */
+  readonly outbox: OutboxDeliverer;
   readonly report: Reporter;
   /** Derives each stored plan again and re-checks its role before any write. */
   readonly verifier: PlanVerifier;
@@ -101,7 +104,14 @@ export class AccessService {
   private readonly submitting = new Map<string, Promise<unknown>>();
 
   constructor(private readonly deps: AccessServiceDeps) {
-    this.report = new Reporter(deps.notifier, deps.logger);
+    // The outbox runs on real time whatever clock the workflow is given: Slack's pace is real.
+    this.outbox = new OutboxDeliverer({
+      store: deps.store,
+      notifier: deps.notifier,
+      logger: deps.logger,
+      clock: systemClock,
+    });
+    this.report = new Reporter(deps.store, this.outbox, deps.logger);
     this.rules = {
       allowedRolePatterns: deps.allowedRolePatterns,
       crossAccountRoleName: deps.crossAccountRoleName,

@@ -79,6 +79,10 @@ export interface AccessRequest {
    * number, and every IAM write is preceded by proof that its owner's number is still current (fencing).
    */
   leaseGeneration: number;
+  /** Failed revocation attempts since the grant's last success; drives the backoff and the approvers' alerts. */
+  revokeFailures: number;
+  /** When the first of those failures happened (shown on the card). */
+  revokeFailingSince?: Date;
 }
 
 /** Fields the workflow sets on an existing request. */
@@ -99,6 +103,8 @@ export type RequestPatch = Partial<
     | 'revokeReason'
     | 'nextRevokeAttemptAt'
     | 'leaseUntil'
+    | 'revokeFailures'
+    | 'revokeFailingSince'
   >
 >;
 
@@ -144,6 +150,19 @@ export interface AuditEvent {
 }
 
 export type NewAuditEvent = Omit<AuditEvent, 'seq' | 'hash'>;
+
+/** A message for Slack about one request, kept until Slack has it. */
+export type OutboxKind = 'thread' | 'requester' | 'card';
+
+export interface OutboxMessage {
+  id: number;
+  requestId: string;
+  kind: OutboxKind;
+  /** The StepNotice as JSON, or for a card update the request as reported (dates revived by the deliverer). */
+  notice?: string;
+  createdAt: Date;
+  attempts: number;
+}
 
 /** Fields a transition may set alongside the new state. */
 export type TransitionPatch = RequestPatch;

@@ -213,6 +213,14 @@ export function approvalCard(request: AccessRequest): KnownBlock[] {
       ],
     });
   }
+  if (request.revokeFailingSince && (request.state === 'applied' || request.state === 'failed'))
+    blocks.push({
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: `:warning: *Revocation failing since ${slackDate(request.revokeFailingSince)}* (${request.revokeFailures} attempts); the grant is still on the role. See the thread.`,
+      },
+    });
   if (request.state === 'applied') {
     blocks.push({
       type: 'actions',
@@ -419,7 +427,10 @@ export function stepText(request: AccessRequest, step: StepNotice, approverMenti
     case 'revoke_failed': {
       const id = step.failure.awsRequestId ? ` (AWS request ID ${code(step.failure.awsRequestId)})` : '';
       const retry = step.retryAt ? ` The bot tries again after ${slackDate(step.retryAt)}.` : '';
-      return `:x: Revocation failed: ${code(step.failure.code)} ${escapeMrkdwn(step.failure.message)}${id}. The grant is still in place.${retry}`;
+      const call = step.callApprovers
+        ? `\n${approverMentions}: revocation failing since ${slackDate(step.failingSince ?? new Date())} (${step.attempts ?? 1} ${step.attempts === 1 ? 'attempt' : 'attempts'}).`
+        : '';
+      return `:x: Revocation failed: ${code(step.failure.code)} ${escapeMrkdwn(step.failure.message)}${id}. The grant may still be in place.${retry}${call}`;
     }
     case 'expired':
       return `:hourglass: Request ${request.id} expired after ${step.pendingFor} without a decision; nothing was applied.`;

@@ -1,3 +1,4 @@
+import { isDatabaseUnreachable } from '../errors';
 import type { App, BlockButtonAction, RespondFn, ViewOutput } from '@slack/bolt';
 import { COMMAND_HELP, MAX_REASON_LENGTH, parseCommand, parseInstanceText } from '../access/command';
 import type { RequestCommand } from '../access/command';
@@ -32,6 +33,9 @@ import { auditText, historyText, statusList } from './reports';
 /** Bolt listeners: ack first (Slack's 3-second deadline), then hand the work to the access services. */
 
 export const COMMAND = '/cases-access';
+
+const DATABASE_DOWN =
+  ':hourglass: The bot’s database is unreachable right now; nothing was changed. Try again in a minute.';
 
 const BUSY =
   ':hourglass: cases-access is busy right now (or still working on your earlier clicks and commands); nothing was changed. Try again in a minute.';
@@ -164,7 +168,14 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   app.command(COMMAND, async ({ ack, command, respond, client }) => {
     await ack();
     // Slack may deliver the same command twice (a retry after a slow answer, two replicas): handle it once.
-    if (command.trigger_id && !(await store.claimDelivery(`command:${command.trigger_id}`, clock.now()))) {
+    let first = true;
+    try {
+      if (command.trigger_id) first = await store.claimDelivery(`command:${command.trigger_id}`, clock.now());
+    } catch (error) {
+      logger.error('command not handled: the database did not answer', { error, user: command.user_id });
+      return void (await privately(respond, DATABASE_DOWN).catch(() => undefined));
+    }
+    if (!first) {
       logger.info('duplicate delivery of a command ignored', { user: command.user_id });
       return;
     }
@@ -233,7 +244,9 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
         logger.error('command failed', { error, user, kind: parsed.kind });
         await privately(
           respond,
-          ':x: Something went wrong; nothing was changed. The error is in the bot’s log.',
+          isDatabaseUnreachable(error)
+            ? DATABASE_DOWN
+            : ':x: Something went wrong; nothing was changed. The error is in the bot’s log.',
         );
       }
     }, user);

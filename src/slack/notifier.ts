@@ -1,4 +1,5 @@
-import type { webApi } from '@slack/bolt';
+import { webApi } from '@slack/bolt';
+import type { Logger } from '../log';
 import type { Notifier, StepNotice } from '../access/ports';
 import type { AccessRequest, SlackMessageRef } from '../access/types';
 import type { ApproverList } from '../config';
@@ -9,10 +10,15 @@ export class SlackNotifier implements Notifier {
   private readonly approverMentions: string;
   private readonly permalinks = new Map<string, string>();
 
+  /**
+   * `client` (the app's, with its patient retries) posts cards and asks for permalinks, where a person waits for the
+   * answer; `delivery` sends the outbox's messages, which the outbox itself retries and paces.
+   */
   constructor(
     private readonly client: webApi.WebClient,
     private readonly approvalChannelId: string,
     approvers: ApproverList,
+    private readonly delivery: webApi.WebClient = client,
   ) {
     this.approverMentions = [
       ...approvers.userIds.map((id) => `<@${id}>`),
@@ -34,7 +40,7 @@ export class SlackNotifier implements Notifier {
 
   async updateCard(request: AccessRequest): Promise<void> {
     if (!request.card) return;
-    await this.client.chat.update({
+    await this.delivery.chat.update({
       channel: request.card.channelId,
       ts: request.card.messageTs,
       text: cardText(request),
@@ -42,25 +48,28 @@ export class SlackNotifier implements Notifier {
     });
   }
 
-  async postStep(request: AccessRequest, step: StepNotice): Promise<void> {
-    if (!request.card) return;
-    await this.client.chat.postMessage({
+  async postStep(request: AccessRequest, step: StepNotice): Promise<string | undefined> {
+    // No card means nothing to thread under: a request whose card never posted (it failed as a SlackError).
+    if (!request.card) return undefined;
+    const out = await this.delivery.chat.postMessage({
       channel: request.card.channelId,
       thread_ts: request.card.messageTs,
       text: stepText(request, step, this.approverMentions),
       unfurl_links: false,
       unfurl_media: false,
     });
+    return out.ts;
   }
 
-  async tellRequester(request: AccessRequest, step: StepNotice): Promise<void> {
+  async tellRequester(request: AccessRequest, step: StepNotice): Promise<string | undefined> {
     const link = await this.cardLink(request).catch(() => undefined);
     const suffix = link ? `\n<${link}|Open the request>` : '';
-    await this.client.chat.postMessage({
+    const out = await this.delivery.chat.postMessage({
       channel: request.requesterId,
       text: `Your request ${request.id} (${request.task} for \`${request.role.arn}\`):\n${stepText(request, step)}${suffix}`,
       unfurl_links: false,
     });
+    return out.ts;
   }
 
   /** Permalinks never change: asked once per card (bounded, oldest forgotten first). */
@@ -79,4 +88,31 @@ export class SlackNotifier implements Notifier {
     }
     return out.permalink;
   }
+}
+
+/**
+ * The Web API client the outbox sends through: an explicit timeout and a small retry budget, and 429s handed back at
+ * once (with Retry-After) so the outbox, not the client, decides when to try again. Without this, Bolt's client
+ * waits and retries for about half an hour, holding a message (and those after it) in memory.
+ */
+export function slackDeliveryClient(
+  token: string,
+  slackApiUrl: string | undefined,
+  logger: Logger,
+): webApi.WebClient {
+  return new webApi.WebClient(token, {
+    ...(slackApiUrl ? { slackApiUrl } : {}),
+    timeout: 5_000,
+    retryConfig: { retries: 1, minTimeout: 500, maxTimeout: 500 },
+    rejectRateLimitedCalls: true,
+    logger: {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: (...m: unknown[]) => logger.warn(m.map(String).join(' '), { source: 'slack-web-api' }),
+      error: (...m: unknown[]) => logger.error(m.map(String).join(' '), { source: 'slack-web-api' }),
+      setLevel: () => undefined,
+      getLevel: () => webApi.LogLevel.WARN,
+      setName: () => undefined,
+    },
+  });
 }

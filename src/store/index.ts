@@ -69,6 +69,9 @@ function postgresPool(databaseUrl: string): Pool {
   // An idle connection that breaks (server restart, network) is dropped from the pool and emits 'error' here; without
   // a listener Node would crash the process. The next query opens a new connection, or fails and says why.
   pool.on('error', () => undefined);
+  // The same for a connection that breaks while checked out (a query in flight when the server goes away): pg-pool
+  // removes its own listener then, and Kysely adds none. The query itself rejects, and the pool drops the client.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

@@ -10,6 +10,8 @@ import type {
   RequestPatch,
   RequestQuery,
   RequestState,
+  OutboxKind,
+  OutboxMessage,
   SlackMessageRef,
 } from '../access/types';
 import { chainHash, GENESIS_HASH } from './audit-chain';
@@ -187,6 +189,107 @@ export class KyselyStore implements Store {
     return rows.map(rowToEvent);
   }
 
+  async enqueueOutbox(message: {
+    requestId: string;
+    kind: OutboxKind;
+    notice?: string;
+    at: Date;
+  }): Promise<void> {
+    const at = dateToText(message.at);
+    await this.db
+      .insertInto('outbox')
+      .values({
+        request_id: message.requestId,
+        kind: message.kind,
+        notice: message.notice ?? null,
+        created_at: at,
+        next_attempt_at: at,
+      })
+      .execute();
+  }
+
+  async dueOutbox(now: Date, limit: number): Promise<OutboxMessage[]> {
+    const t = dateToText(now);
+    const rows = await this.db
+      .selectFrom('outbox as o')
+      .selectAll('o')
+      .where('o.delivered_at', 'is', null)
+      .where('o.gave_up_at', 'is', null)
+      .where((eb) =>
+        eb(
+          'o.id',
+          '=',
+          eb
+            .selectFrom('outbox as p')
+            .select((e) => e.fn.min('p.id').as('first'))
+            .where('p.request_id', '=', eb.ref('o.request_id'))
+            .where('p.delivered_at', 'is', null)
+            .where('p.gave_up_at', 'is', null),
+        ),
+      )
+      .where('o.next_attempt_at', '<=', t)
+      .where((eb) => eb.or([eb('o.claimed_until', 'is', null), eb('o.claimed_until', '<=', t)]))
+      .orderBy('o.id', 'asc')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({
+      id: Number(row.id),
+      requestId: row.request_id,
+      kind: oneOf<OutboxKind>(['thread', 'requester', 'card'], row.kind, 'kind'),
+      ...(row.notice === null ? {} : { notice: row.notice }),
+      createdAt: textToDate(row.created_at, 'created_at'),
+      attempts: Number(row.attempts),
+    }));
+  }
+
+  async claimOutbox(id: number, now: Date, until: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable('outbox')
+      .set({ claimed_until: dateToText(until) })
+      .where('id', '=', id)
+      .where('delivered_at', 'is', null)
+      .where('gave_up_at', 'is', null)
+      .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', dateToText(now))]))
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
+  }
+
+  async settleOutbox(
+    id: number,
+    outcome:
+      | { delivered: Date; slackTs?: string }
+      | { failed: Date; error: string; retryAt?: Date; giveUp?: boolean },
+  ): Promise<void> {
+    const set =
+      'delivered' in outcome
+        ? {
+            delivered_at: dateToText(outcome.delivered),
+            slack_ts: outcome.slackTs ?? null,
+            claimed_until: null,
+          }
+        : {
+            last_error: outcome.error.slice(0, 1000),
+            claimed_until: null,
+            ...(outcome.retryAt ? { next_attempt_at: dateToText(outcome.retryAt) } : {}),
+            ...(outcome.giveUp ? { gave_up_at: dateToText(outcome.failed) } : {}),
+          };
+    await this.db
+      .updateTable('outbox')
+      .set((eb) => ({ ...set, attempts: eb('attempts', '+', 1) }))
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async pendingOutbox(): Promise<number> {
+    const row = await this.db
+      .selectFrom('outbox')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('delivered_at', 'is', null)
+      .where('gave_up_at', 'is', null)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
   async ping(): Promise<boolean> {
     try {
       await sql`select 1`.execute(this.db);
@@ -290,6 +393,8 @@ export function patchToRow(p: RequestPatch): RequestUpdate {
   if (p.revokeReason !== undefined) u.revoke_reason = p.revokeReason;
   if (p.nextRevokeAttemptAt !== undefined) u.next_revoke_attempt_at = dateToText(p.nextRevokeAttemptAt);
   if (p.leaseUntil !== undefined) u.lease_until = dateToText(p.leaseUntil);
+  if (p.revokeFailures !== undefined) u.revoke_failures = p.revokeFailures;
+  if (p.revokeFailingSince !== undefined) u.revoke_failing_since = dateToText(p.revokeFailingSince);
   return u;
 }
 
@@ -310,7 +415,10 @@ export function rowToRequest(row: RequestRow): AccessRequest {
     state: oneOf<RequestState>(REQUEST_STATES, row.state, 'state'),
     attachedManagedArns: parseStringArray(row.attached_managed_arns),
     leaseGeneration: Number(row.lease_generation),
+    revokeFailures: Number(row.revoke_failures),
   };
+  if (row.revoke_failing_since !== null)
+    r.revokeFailingSince = textToDate(row.revoke_failing_since, 'revoke_failing_since');
   if (row.duration_seconds !== null) r.durationSeconds = Number(row.duration_seconds);
   if (row.expires_at !== null) r.expiresAt = textToDate(row.expires_at, 'expires_at');
   if (row.approvers_reminded_at !== null)

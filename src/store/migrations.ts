@@ -142,15 +142,55 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
       },
     },
     // Fencing: each new owner of an apply or revocation gets the next generation; writes prove it is still current.
-    '0003_lease_generation': {
+    // And a revocation that keeps failing: how often, and since when (its backoff and the approvers' alerts).
+    '0003_fencing_and_backoff': {
       async up(db: Kysely<unknown>): Promise<void> {
         await db.schema
           .alterTable('requests')
           .addColumn('lease_generation', 'integer', (c) => c.notNull().defaultTo(0))
           .execute();
+        await db.schema
+          .alterTable('requests')
+          .addColumn('revoke_failures', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema.alterTable('requests').addColumn('revoke_failing_since', 'text').execute();
       },
       async down(db: Kysely<unknown>): Promise<void> {
-        await db.schema.alterTable('requests').dropColumn('lease_generation').execute();
+        for (const name of ['lease_generation', 'revoke_failures', 'revoke_failing_since'])
+          await db.schema.alterTable('requests').dropColumn(name).execute();
+      },
+    },
+    // The outbox: every thread reply, card update and DM, durable until Slack has it (see access/outbox.ts).
+    '0004_outbox': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema
+          .createTable('outbox')
+          .addColumn('id', 'integer', (c) =>
+            dialect === 'postgres'
+              ? c.primaryKey().generatedByDefaultAsIdentity()
+              : c.primaryKey().autoIncrement(),
+          )
+          .addColumn('request_id', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('notice', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('next_attempt_at', 'text', (c) => c.notNull())
+          .addColumn('claimed_until', 'text')
+          .addColumn('delivered_at', 'text')
+          .addColumn('slack_ts', 'text')
+          .addColumn('gave_up_at', 'text')
+          .addColumn('last_error', 'text')
+          .execute();
+        // The deliverer's scan: what is still to send, per request, in order.
+        await db.schema
+          .createIndex('outbox_pending_idx')
+          .on('outbox')
+          .columns(['delivered_at', 'gave_up_at', 'request_id', 'id'])
+          .execute();
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        await db.schema.dropTable('outbox').execute();
       },
     },
   };

@@ -47,6 +47,8 @@ export interface RequestsTable {
   lease_until: string | null;
   /** Bumped by each new owner of an apply or revocation (see Store.renewLease). */
   lease_generation: Generated<number>;
+  revoke_failures: Generated<number>;
+  revoke_failing_since: string | null;
 }
 
 export interface EventsTable {
@@ -61,6 +63,23 @@ export interface EventsTable {
   hash: string;
 }
 
+export interface OutboxTable {
+  id: Generated<number>;
+  request_id: string;
+  /** `thread`, `requester` or `card`. */
+  kind: string;
+  /** JSON of the StepNotice, or for a card update of the request as it was reported. */
+  notice: string | null;
+  created_at: string;
+  attempts: Generated<number>;
+  next_attempt_at: string;
+  claimed_until: string | null;
+  delivered_at: string | null;
+  slack_ts: string | null;
+  gave_up_at: string | null;
+  last_error: string | null;
+}
+
 export interface DeliveriesTable {
   key: string;
   at: string;
@@ -70,6 +89,7 @@ export interface Database {
   requests: RequestsTable;
   events: EventsTable;
   deliveries: DeliveriesTable;
+  outbox: OutboxTable;
 }
 
 export type RequestRow = Selectable<RequestsTable>;
@@ -77,3 +97,4 @@ export type NewRequestRow = Insertable<RequestsTable>;
 export type RequestUpdate = Updateable<RequestsTable>;
 export type EventRow = Selectable<EventsTable>;
 export type NewEventRow = Insertable<EventsTable>;
+export type OutboxRow = Selectable<OutboxTable>;

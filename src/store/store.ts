@@ -6,6 +6,8 @@ import type {
   RequestPatch,
   RequestQuery,
   RequestState,
+  OutboxKind,
+  OutboxMessage,
   SlackMessageRef,
   TransitionPatch,
 } from '../access/types';
@@ -54,6 +56,24 @@ export interface Store {
   claimDelivery(key: string, at: Date): Promise<boolean>;
   /** Forgets deliveries recorded before `before` (Slack retries within minutes); returns how many. */
   pruneDeliveries(before: Date): Promise<number>;
+  /** Queues a message for Slack (the outbox); messages of one request are delivered in the order queued. */
+  enqueueOutbox(message: { requestId: string; kind: OutboxKind; notice?: string; at: Date }): Promise<void>;
+  /**
+   * The next message of each request that has one due: the oldest undelivered message of its request, if its time
+   * has come and no other worker holds it. At most `limit`, oldest first.
+   */
+  dueOutbox(now: Date, limit: number): Promise<OutboxMessage[]>;
+  /** Takes a message for sending until `until`; true for the one caller that did. */
+  claimOutbox(id: number, now: Date, until: Date): Promise<boolean>;
+  /** Records the outcome of a send: delivered (with Slack's ts), to be retried at a time, or given up. */
+  settleOutbox(
+    id: number,
+    outcome:
+      | { delivered: Date; slackTs?: string }
+      | { failed: Date; error: string; retryAt?: Date; giveUp?: boolean },
+  ): Promise<void>;
+  /** How many messages are neither delivered nor given up. */
+  pendingOutbox(): Promise<number>;
   /** True when the database answers (for /healthz). */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -39,7 +39,7 @@ import { MINUTE, TestClock } from '../support/test-clock';
  *
  * Needs PostgreSQL (.ci/run makes sure one answers at 127.0.0.1:5432; TEST_DATABASE_URL points elsewhere). Without
  * one the file is skipped with a hint, unless CI is set: then it fails. Every bot gets its own schema, dropped at the
- * end. Assertions marked NEEDS SRC describe behaviour src/ does not have yet (see each one).
+ * end.
  */
 
 const BASE_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
@@ -152,7 +152,7 @@ async function startOutageRig(): Promise<OutageRig> {
   }
   h.iam.addRole('connect-admins');
   // The start-up scheduler pass and outbox run unawaited: let them finish, so that no query is in flight when a test
-  // cuts the link (a query in flight then crashes the process today: see the NEEDS SRC test at the end).
+  // cuts the link (the cut would then hit a query of theirs rather than the one under test).
   await h.bot.runScheduledWork();
   await h.bot.slackSettled();
   const store = await openStore(urlFor(schema));
@@ -307,7 +307,7 @@ suite('PostgreSQL unreachable mid-flight', () => {
     expect(sent.status).toBe(200);
     // The handler gives up (fast: connections are refused), and says so in the log.
     await waitFor(
-      () => rig.logged('command failed') || rig.logged('unhandled Slack listener error'),
+      () => rig.logged('command failed') || rig.logged('command not handled: the database did not answer'),
       CONNECT_TIMEOUT_MS + 5_000,
     );
     // Anything late would have arrived by now.
@@ -326,20 +326,14 @@ suite('PostgreSQL unreachable mid-flight', () => {
     expect(rig.iamWrites()).toBe(writesBefore);
   }, 30_000);
 
-  // NEEDS SRC: today the command's first database call, store.claimDelivery() in the COMMAND listener of
-  // src/slack/listeners.ts, runs before its try/catch: when it throws, Bolt's global error handler logs
-  // "unhandled Slack listener error" and the user is told nothing at all. Wanted: the claim inside a try whose catch
-  // answers with the message below, and the listener's existing catch (today "Something went wrong; nothing was
-  // changed") answering with it too when the error means the database is unreachable (see the applier test below for
-  // which errors those are), so a database that fails after the claim gets the same answer.
-  it.skip('(b) NEEDS SRC: a command while the database is away gets a private "try again" answer', async () => {
+  // The command's first database call (the delivery claim) and any later one answer the user plainly.
+  it('(b) a command while the database is away gets a private "try again" answer', async () => {
     rig.proxy.cut('refuse');
     const started = Date.now();
     const sent = await rig.sendCommand(`onboard ${ROLE} migrating to Cases`);
     expect(sent.status).toBe(200);
     const answer = await rig.answerTo(sent.responseId, CONNECT_TIMEOUT_MS + 5_000);
     timings['command answer while down'] = Date.now() - started;
-    // NEEDS SRC: the exact wording wanted.
     expect(answer?.args.text).toBe(
       ':hourglass: The bot’s database is unreachable right now; nothing was changed. Try again in a minute.',
     );
@@ -421,14 +415,9 @@ suite('PostgreSQL unreachable mid-flight', () => {
     expect(thread.at(-1)).toMatch(/Verified by reading back/);
   }, 40_000);
 
-  // NEEDS SRC: PlanApplier.apply (src/access/applier.ts) sends every error to fail(), database errors included. When
-  // the database is back by the time fail() records the failure (a blip, not an outage), a grant whose document is
-  // on the role ends `failed` (failure InternalError, the driver's "read ECONNRESET") and needs an approver's Retry;
-  // the scheduler never finishes it. Wanted: in apply()'s catch, an error that means the database is unreachable
-  // (ECONNREFUSED, ECONNRESET, EPIPE, ETIMEDOUT, "Connection terminated…", "timeout exceeded when trying to
-  // connect", SQLSTATE class 08 or 57P01-57P03) is rethrown without fail(): the request stays approved under its
-  // lease, and resumeInterrupted finishes it once the lease runs out.
-  it.skip('(c) NEEDS SRC: a blip of the database right after the IAM write still ends applied (resumed), not failed', async () => {
+  // A database error is not an IAM failure: PlanApplier.apply rethrows it (isDatabaseUnreachable) instead of ending
+  // the request failed, so the request stays approved under its lease and the scheduler finishes it.
+  it('(c) a blip of the database right after the IAM write still ends applied (resumed), not failed', async () => {
     const id = requestIdFrom((await rig.h.command(`onboard ${ROLE} blip test`)).reply);
     const held = rig.h.iam.hold('PutRolePolicy');
     expect(await rig.h.click(ACTION.approve, id, APPROVER, 'approve-blip')).toBe(200);
@@ -451,7 +440,6 @@ suite('PostgreSQL unreachable mid-flight', () => {
 
     rig.clock.set(new Date(leaseUntil.getTime() + MINUTE));
     await rig.h.tick();
-    // NEEDS SRC: today the request is `failed` here.
     expect((await rig.store.getRequest(id))?.state).toBe('applied');
     const types = (await rig.store.listEvents(id)).map((e) => e.type);
     expect(types).not.toContain('failed');
@@ -476,13 +464,9 @@ suite('PostgreSQL unreachable while a query is in flight (the built bot, spawned
     if (home) rmSync(home, { recursive: true, force: true });
   });
 
-  // NEEDS SRC: Kysely's PostgresDriver checks a client out of the pg pool without an 'error' listener, and pg-pool
-  // takes its own idle listener off while a client is checked out; a connection that breaks during a query then
-  // emits 'error' with no listener, an uncaught exception that ends the process ("read ECONNRESET"). Wanted, in
-  // postgresPool() of src/store/index.ts: `pool.on('connect', (client) => client.on('error', () => undefined))` (or
-  // a listener that logs at warn). The query still rejects (pg fails every queued query of the client), and pg-pool
-  // drops the broken client when it is released, so the next query opens a new connection.
-  it.skip('NEEDS SRC: a connection cut during a query leaves the process running, /healthz 503, then 200', async () => {
+  // Kysely checks a client out of the pg pool without an 'error' listener and pg-pool takes its own off meanwhile;
+  // postgresPool() adds one per connection, so a connection cut mid-query rejects the query instead of crashing.
+  it('a connection cut during a query leaves the process running, /healthz 503, then 200', async () => {
     requireBuiltBot();
     const schema = await newSchema();
     proxy = await startTcpProxy({ targetHost: target.host, targetPort: target.port });
@@ -535,7 +519,6 @@ suite('PostgreSQL unreachable while a query is in flight (the built bot, spawned
       }, 10_000);
 
       proxy.cut('refuse');
-      // NEEDS SRC: today the process dies here with an uncaught "read ECONNRESET".
       await new Promise((r) => setTimeout(r, 1_000));
       expect({ exited: bot.hasExited(), output: bot.hasExited() ? bot.output().slice(-2000) : '' }).toEqual({
         exited: false,

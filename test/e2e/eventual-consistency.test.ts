@@ -209,7 +209,7 @@ describe('a role whose reads never catch up', () => {
     rig.h.iam.setNeverConsistent(role);
     const { reply } = await rig.h.command(`revoke ${id} done`, REQUESTER);
     expect(reply).toContain(
-      `The revocation failed: VerificationFailed: read-back after 5 attempts: ${ONBOARD_POLICY} is still on the role. The grant is still in place.`,
+      `The revocation failed: VerificationFailed: read-back after 5 attempts: ${ONBOARD_POLICY} is still on the role. The grant may still be in place.`,
     );
 
     expect(rig.writes().map((w) => [w.action, w.name])).toEqual([['DeleteRolePolicy', ONBOARD_POLICY]]);
@@ -224,9 +224,8 @@ describe('a role whose reads never catch up', () => {
     expect(failed).toContain(
       `Revocation failed: \`VerificationFailed\` read-back after 5 attempts: ${ONBOARD_POLICY} is still on the role`,
     );
-    // Said as a certainty, though IAM accepted the delete (its AWS request ID is in the thread) and only reads lag:
-    // "may still be in place" would be accurate. Reported; src/access/revocation.ts and blocks.ts not changed here.
-    expect(failed).toContain('The grant is still in place.');
+    // Not said as a certainty: IAM accepted the delete (its AWS request ID is in the thread); only reads lag.
+    expect(failed).toContain('The grant may still be in place.');
     expect(await threadSays(id, '`DeleteRolePolicy`')).toMatch(/AWS request ID `[0-9a-f-]{36}`/);
     expect((await rig.thread(id)).join('\n')).not.toMatch(/Revoked and verified/);
 
@@ -270,23 +269,25 @@ describe('reads that still lag when the next step reads the role first', () => {
    * when the removal is fixed (e.g. trusting the recorded PutRolePolicy, or deleting regardless: DeleteRolePolicy of
    * an absent policy is "already gone"), they fail and should be turned into "the policy is removed".
    */
+  /**
+   * The revocation of a partly applied grant deletes its inline policy even when lagging reads do not show it yet
+   * (a delete of nothing is harmless): IAM ends without it, and the next request for the role is not refused.
+   */
   async function revokeFailedWhileLagging(id: string, role: string): Promise<void> {
-    const { reply } = await rig.h.command(`revoke ${id} partly applied`, REQUESTER);
-    expect(reply).toContain(`Revoked ${id}`);
-    expect((await rig.get(id)).state).toBe('revoked');
-    expect(rig.h.iam.callsOf('DeleteRolePolicy')).toEqual([]); // never tried
-    expect(inlineOf(role).has(ONBOARD_POLICY)).toBe(true); // still granted in IAM
-    const revoked = await threadSays(id, 'Revoked and verified by reading back');
-    expect(revoked).toContain(`kept ${ONBOARD_POLICY} (not written by this request)`);
-    // Once reads catch up, the bot's own document looks foreign to it.
+    await rig.h.command(`revoke ${id} partly applied`, REQUESTER);
+    expect(rig.h.iam.callsOf('DeleteRolePolicy').filter((c) => c.status === 200)).toHaveLength(1);
+    expect(inlineOf(role).has(ONBOARD_POLICY)).toBe(false); // gone from IAM's true state
     rig.h.iam.setReadLag(undefined);
+    // While reads still lagged, the read-back may have given up; once they catch up, revoking again verifies.
+    if ((await rig.get(id)).state !== 'revoked')
+      expect((await rig.h.command(`revoke ${id} again`, REQUESTER)).reply).toMatch(/Revoked/);
+    expect((await rig.get(id)).state).toBe('revoked');
+    expect((await rig.thread(id)).join('\n')).not.toContain('(not written by this request)');
     const { reply: next } = await rig.h.command(`onboard ${role} again`);
-    expect(next).toContain(
-      `already has an inline policy named \`${ONBOARD_POLICY}\` that cases-access did not write`,
-    );
+    expect(next).toMatch(/is waiting for an approver/);
   }
 
-  it('BUG: revoking a grant that failed after its put (AttachRolePolicy refused) while the put still lags leaves the policy on the role', async () => {
+  it('revoking a grant that failed after its put (AttachRolePolicy refused) while the put still lags removes the policy', async () => {
     const role = freshRole();
     const id = await ask(`onboard ${role} --managed partly applied`);
     rig.h.iam.setReadLag({ reads: 5 });
@@ -297,7 +298,7 @@ describe('reads that still lag when the next step reads the role first', () => {
     await revokeFailedWhileLagging(id, role);
   });
 
-  it('BUG: revoking a grant that failed VerificationFailed while reads still lag leaves the policy on the role', async () => {
+  it('revoking a grant that failed VerificationFailed while reads still lag removes the policy', async () => {
     const role = freshRole();
     const id = await ask(`onboard ${role} verification failed`);
     rig.h.iam.setReadLag({ reads: 10 });

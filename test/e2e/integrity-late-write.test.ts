@@ -25,7 +25,7 @@ async function approveHeldThenResume(id: string, action: string): Promise<{ rele
   expect(await rig.h.click(ACTION.approve, id, 'UAPPROVER1')).toBe(200);
   await held.reached;
   rig.clock.advance(3 * MINUTE); // past APPLY_LEASE (2 minutes)
-  await rig.h.bot.runScheduledWork();
+  await rig.h.tick();
   await rig.cardReaches(id, 'applied');
   return held;
 }
@@ -115,7 +115,7 @@ it('a worker whose lease was taken over stops before its next write (fencing), a
   expect(await rig.h.click(ACTION.approve, id, 'UAPPROVER1')).toBe(200);
   await held.reached;
   rig.clock.advance(3 * MINUTE);
-  await rig.h.bot.runScheduledWork();
+  await rig.h.tick();
   await rig.cardReaches(id, 'applied');
   held.release();
   await waitFor(async () => (await rig.events(id)).includes('fenced'));

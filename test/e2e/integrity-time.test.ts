@@ -35,7 +35,7 @@ it('the issue’s scenario: `--managed --for 1s` with AttachRolePolicy failing e
   expect(rig.h.iam.role(ROLE)!.inline.has(ONBOARD_POLICY)).toBe(true); // the partial grant
 
   rig.clock.advance(2000);
-  await rig.h.bot.runScheduledWork();
+  await rig.h.tick();
   expect((await rig.get(id)).state).toBe('revoked');
   expect(rig.h.iam.role(ROLE)!.inline.has(ONBOARD_POLICY)).toBe(false);
   expect(rig.h.iam.role(ROLE)!.attached).toEqual([]);
@@ -50,7 +50,7 @@ it('the end is the approval time plus the duration, not the time the apply finis
   await approveTo(rig, id, 'applied');
   expect((await rig.get(id)).expiresAt).toEqual(new Date(approvedAt.getTime() + 8 * HOUR));
   rig.clock.advance(8 * HOUR + MINUTE);
-  await rig.h.bot.runScheduledWork();
+  await rig.h.tick();
   expect((await rig.get(id)).state).toBe('revoked');
 });
 
@@ -74,11 +74,11 @@ it('`--for 366d` is the longest grant, and its end is stored and compared correc
   expect(expiresAt!.getTime() - rig.clock.now().getTime()).toBe(366 * 24 * HOUR);
   // Not due before its time …
   rig.clock.advance(365 * 24 * HOUR);
-  await rig.h.bot.runScheduledWork();
+  await rig.h.tick();
   expect((await rig.get(id)).state).toBe('applied');
   // … and due after it.
   rig.clock.advance(2 * 24 * HOUR);
-  await rig.h.bot.runScheduledWork();
+  await rig.h.tick();
   expect((await rig.get(id)).state).toBe('revoked');
   rig.clock.set(T0);
 });

@@ -358,14 +358,14 @@ describe('time-bound grants', () => {
     expect(lastCard(id)).toContain(ends.toISOString());
 
     clock.advance(59 * MINUTE);
-    await h.bot.runScheduledWork();
+    await h.tick();
     expect(iamCalls('DeleteRolePolicy')).toHaveLength(0);
     expect(inlineOf(ROLE).has(ONBOARD_POLICY)).toBe(true);
     expect(thread(id).some((t) => t.includes('Revoking'))).toBe(false);
     expect(lastCard(id)).toContain('Applied and verified');
 
     clock.advance(2 * MINUTE);
-    await h.bot.runScheduledWork();
+    await h.tick();
     expect(iamCalls('DeleteRolePolicy')).toHaveLength(1);
     expect(inlineOf(ROLE).has(ONBOARD_POLICY)).toBe(false);
     const replies = thread(id);
@@ -385,9 +385,9 @@ describe('time-bound grants', () => {
       dms(id).length,
     ];
     const after = counts();
-    await h.bot.runScheduledWork();
+    await h.tick();
     clock.advance(DAY);
-    await h.bot.runScheduledWork();
+    await h.tick();
     expect(counts()).toEqual(after);
 
     const status = await h.command(`status ${id}`);
@@ -402,7 +402,7 @@ describe('time-bound grants', () => {
     clock.advance(90 * MINUTE);
     await h.restart(); // same database, same clock; the start-up pass catches up
     await waitForCard(id, /Revoked/);
-    await h.bot.runScheduledWork();
+    await h.tick();
     expect(iamCalls('DeleteRolePolicy', 'connect-admins')).toHaveLength(1);
     expect(inlineOf(ROLE).has(ONBOARD_POLICY)).toBe(false);
     expect(thread(id).filter((t) => t.includes('Revoked and verified'))).toHaveLength(1);
@@ -412,12 +412,12 @@ describe('time-bound grants', () => {
     expect(lastCard(other)).toContain('Applied and verified');
 
     await h.restart();
-    await h.bot.runScheduledWork();
+    await h.tick();
     expect(iamCalls('DeleteRolePolicy', 'connect-admins')).toHaveLength(1);
     expect(thread(id).filter((t) => t.includes('Revoking'))).toHaveLength(1);
 
     clock.advance(8 * HOUR);
-    await h.bot.runScheduledWork();
+    await h.tick();
     expect(iamCalls('DeleteRolePolicy', 'connect-agents')).toHaveLength(1);
   });
 
@@ -426,17 +426,17 @@ describe('time-bound grants', () => {
     clock.advance(31 * MINUTE);
     // Not a code the SDK retries by itself (a 5xx would be).
     h.iam.queueFault('DeleteRolePolicy', { code: 'AccessDenied', message: 'not right now' });
-    await h.bot.runScheduledWork();
+    await h.tick();
     expect(thread(id).some((t) => t.includes(':x: Revocation failed') && t.includes('tries again'))).toBe(
       true,
     );
     expect(inlineOf(ROLE).has('cases-access-view')).toBe(true);
 
-    await h.bot.runScheduledWork(); // still before the retry time
+    await h.tick(); // still before the retry time
     expect(h.iam.callsOf('DeleteRolePolicy')).toHaveLength(1);
 
     clock.advance(6 * MINUTE);
-    await h.bot.runScheduledWork();
+    await h.tick();
     expect(iamCalls('DeleteRolePolicy')).toHaveLength(1);
     expect(inlineOf(ROLE).has('cases-access-view')).toBe(false);
     expect(lastCard(id)).toContain(':wastebasket: Revoked');
@@ -466,10 +466,10 @@ describe('MAX_GRANT_DURATION', () => {
     await approveAndWait(id);
     expect(lastCard(id)).toContain(new Date(T0.getTime() + 8 * HOUR).toISOString());
     clock.advance(8 * HOUR - MINUTE);
-    await h.bot.runScheduledWork();
+    await h.tick();
     expect(inlineOf(ROLE).has(ONBOARD_POLICY)).toBe(true);
     clock.advance(MINUTE);
-    await h.bot.runScheduledWork();
+    await h.tick();
     expect(inlineOf(ROLE).has(ONBOARD_POLICY)).toBe(false);
   });
 
@@ -498,11 +498,11 @@ describe('pending requests', () => {
     const reminders = () => thread(id).filter((t) => t.includes(':bell:'));
 
     clock.advance(2 * HOUR - MINUTE);
-    await h.bot.runScheduledWork();
+    await h.tick();
     expect(reminders()).toHaveLength(0);
 
     clock.advance(MINUTE);
-    await h.bot.runScheduledWork();
+    await h.tick();
     expect(reminders()).toHaveLength(1);
     const reminder = reminders()[0]!;
     expect(reminder).toContain(`<@${APPROVER}>`);
@@ -512,18 +512,18 @@ describe('pending requests', () => {
     expect(reminder).toContain('waiting 2h');
 
     clock.advance(HOUR);
-    await h.bot.runScheduledWork();
+    await h.tick();
     clock.advance(HOUR);
-    await h.bot.runScheduledWork();
+    await h.tick();
     expect(reminders()).toHaveLength(1);
     expect(cardUpdates(id)).toHaveLength(0);
 
     clock.set(new Date(T0.getTime() + DAY - MINUTE));
-    await h.bot.runScheduledWork();
+    await h.tick();
     expect(cardUpdates(id)).toHaveLength(0);
 
     clock.advance(MINUTE);
-    await h.bot.runScheduledWork();
+    await h.tick();
     const card = lastCard(id);
     expect(card).toContain('Expired without a decision');
     expect(card).not.toContain(ACTION.approve);
@@ -535,7 +535,7 @@ describe('pending requests', () => {
     expect(dms(id).some((t) => t.includes('expired after 1d'))).toBe(true);
 
     clock.advance(DAY);
-    await h.bot.runScheduledWork();
+    await h.tick();
     expect(thread(id).filter((t) => t.includes('expired'))).toHaveLength(1);
     expect(reminders()).toHaveLength(1);
 
@@ -554,7 +554,7 @@ describe('pending requests', () => {
     clock.advance(HOUR);
     await approveAndWait(id);
     clock.advance(2 * DAY);
-    await h.bot.runScheduledWork();
+    await h.tick();
     expect(thread(id).some((t) => t.includes(':bell:') || t.includes('expired'))).toBe(false);
     expect(lastCard(id)).toContain('Applied and verified');
   });
@@ -563,10 +563,10 @@ describe('pending requests', () => {
     await boot({ PENDING_TTL: '3h', REMIND_AFTER: '30m' });
     const id = await request(`view ${ROLE}`);
     clock.advance(30 * MINUTE);
-    await h.bot.runScheduledWork();
+    await h.tick();
     expect(thread(id).filter((t) => t.includes(':bell:'))).toHaveLength(1);
     clock.advance(150 * MINUTE);
-    await h.bot.runScheduledWork();
+    await h.tick();
     expect(lastCard(id)).toContain('Expired without a decision');
     expect(thread(id).find((t) => t.includes('expired'))).toContain('after 3h');
   });
@@ -580,23 +580,23 @@ describe('ending-soon reminder', () => {
     const endingSoon = () => dms(id).filter((t) => t.includes('ends at'));
 
     clock.advance(HOUR + 44 * MINUTE);
-    await h.bot.runScheduledWork();
+    await h.tick();
     expect(endingSoon()).toHaveLength(0);
 
     clock.advance(2 * MINUTE);
-    await h.bot.runScheduledWork();
+    await h.tick();
     expect(endingSoon()).toHaveLength(1);
     expect(endingSoon()[0]).toContain(new Date(T0.getTime() + 2 * HOUR).toISOString());
     expect(endingSoon()[0]).toContain(ROLE);
 
     clock.advance(5 * MINUTE);
-    await h.bot.runScheduledWork();
-    await h.bot.runScheduledWork();
+    await h.tick();
+    await h.tick();
     expect(endingSoon()).toHaveLength(1);
     expect(iamCalls('DeleteRolePolicy')).toHaveLength(0);
 
     clock.advance(10 * MINUTE);
-    await h.bot.runScheduledWork();
+    await h.tick();
     expect(iamCalls('DeleteRolePolicy')).toHaveLength(1);
     expect(endingSoon()).toHaveLength(1);
   });
@@ -604,7 +604,7 @@ describe('ending-soon reminder', () => {
   it('a grant too short for a warning gets none', async () => {
     const id = await granted(`view ${ROLE} --for 20m`);
     clock.advance(10 * MINUTE);
-    await h.bot.runScheduledWork();
+    await h.tick();
     expect(dms(id).filter((t) => t.includes('ends at'))).toHaveLength(0);
   });
 });
@@ -839,9 +839,9 @@ describe('the tamper-evident log', () => {
     await approveAndWait(failed);
     const expiring = await request(`view ${AGENTS} expires`);
     clock.advance(2 * HOUR);
-    await h.bot.runScheduledWork(); // approvers reminded
+    await h.tick(); // approvers reminded
     clock.advance(DAY);
-    await h.bot.runScheduledWork(); // expired
+    await h.tick(); // expired
     await waitForCard(expiring, /Expired/);
 
     const url = h.env.DATABASE_URL!;

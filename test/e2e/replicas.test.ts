@@ -381,12 +381,15 @@ describe('two schedulers on one PostgreSQL database (in-process, test clock)', (
 
     // Before the end nothing happens, however many passes run.
     await Promise.all([one.runScheduledWork(), two.runScheduledWork()]);
+    await Promise.all([one.slackSettled(), two.slackSettled()]);
     for (const name of [...due, later]) expect(iamCalls('DeleteRolePolicy', name)).toHaveLength(0);
 
     clock.advance(2 * MINUTE);
     await Promise.all([one.runScheduledWork(), two.runScheduledWork()]);
+    await Promise.all([one.slackSettled(), two.slackSettled()]);
     // And again, from both: nothing more.
     await Promise.all([one.runScheduledWork(), two.runScheduledWork()]);
+    await Promise.all([one.slackSettled(), two.slackSettled()]);
 
     for (const name of due) {
       const id = ids.get(name)!;

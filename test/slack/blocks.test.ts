@@ -38,6 +38,7 @@ async function makeRequest(overrides: Partial<AccessRequest> = {}): Promise<Acce
     state: 'pending',
     attachedManagedArns: [],
     leaseGeneration: 0,
+    revokeFailures: 0,
     ...overrides,
   };
 }

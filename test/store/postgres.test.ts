@@ -90,9 +90,15 @@ describe('openStore (PostgreSQL)', () => {
       'events',
       'kysely_migration',
       'kysely_migration_lock',
+      'outbox',
       'requests',
     ]);
-    expect(await migrationsOf(schema)).toEqual(['0001_initial', '0002_lifecycle', '0003_lease_generation']);
+    expect(await migrationsOf(schema)).toEqual([
+      '0001_initial',
+      '0002_lifecycle',
+      '0003_fencing_and_backoff',
+      '0004_outbox',
+    ]);
     const { rows } = await admin.query<{ data_type: string; is_identity: string }>(
       "select data_type, is_identity from information_schema.columns where table_schema = $1 and table_name = 'events' and column_name = 'seq'",
       [schema],
@@ -126,6 +132,7 @@ describe('openStore (PostgreSQL)', () => {
         state: 'pending',
         attachedManagedArns: [],
         leaseGeneration: 0,
+        revokeFailures: 0,
         card: { channelId: 'C1', messageTs: '1.2' },
       };
       expect(await second.getRequest(r.id)).toStrictEqual(expected);
@@ -145,7 +152,8 @@ describe('openStore (PostgreSQL)', () => {
       expect(await migrationsOf(bSchema)).toEqual([
         '0001_initial',
         '0002_lifecycle',
-        '0003_lease_generation',
+        '0003_fencing_and_backoff',
+        '0004_outbox',
       ]);
       const r = newRequest();
       await a.createRequest(r, event(r.id, 'requested'));
@@ -202,7 +210,12 @@ describe('openStore (PostgreSQL)', () => {
         ),
       );
       expect(outs).toEqual(['ok', 'ok', 'ok', 'ok']);
-      expect(await migrationsOf(schema)).toEqual(['0001_initial', '0002_lifecycle', '0003_lease_generation']);
+      expect(await migrationsOf(schema)).toEqual([
+        '0001_initial',
+        '0002_lifecycle',
+        '0003_fencing_and_backoff',
+        '0004_outbox',
+      ]);
     }
   });
 
@@ -225,7 +238,12 @@ describe('openStore (PostgreSQL)', () => {
       holder.release();
     }
     await opened;
-    expect(await migrationsOf(schema)).toEqual(['0001_initial', '0002_lifecycle', '0003_lease_generation']);
+    expect(await migrationsOf(schema)).toEqual([
+      '0001_initial',
+      '0002_lifecycle',
+      '0003_fencing_and_backoff',
+      '0004_outbox',
+    ]);
   });
 
   it('names the failed migration, leaves no half-applied schema and releases the lock', async () => {

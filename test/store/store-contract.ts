@@ -66,6 +66,7 @@ export function storeContract(factory: StoreFactory): void {
         state: 'pending',
         attachedManagedArns: [],
         leaseGeneration: 0,
+        revokeFailures: 0,
       };
       expect(created).toStrictEqual(expected);
       const got = await store.getRequest(input.id);
@@ -101,6 +102,7 @@ export function storeContract(factory: StoreFactory): void {
         state: 'pending',
         attachedManagedArns: [],
         leaseGeneration: 0,
+        revokeFailures: 0,
       });
     });
 

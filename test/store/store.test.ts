@@ -43,6 +43,7 @@ describe('openStore (SQLite)', () => {
         state: 'pending',
         attachedManagedArns: [],
         leaseGeneration: 0,
+        revokeFailures: 0,
         card: { channelId: 'C1', messageTs: '1.2' },
       });
       expect((await second.listEvents(r.id)).map((e) => e.type)).toEqual(['requested']);
@@ -102,7 +103,8 @@ describe('openStore (SQLite)', () => {
       expect(raw.prepare('select name from kysely_migration').pluck().all()).toEqual([
         '0001_initial',
         '0002_lifecycle',
-        '0003_lease_generation',
+        '0003_fencing_and_backoff',
+        '0004_outbox',
       ]);
     } finally {
       raw.close();
@@ -147,7 +149,8 @@ describe('openStore (SQLite)', () => {
         expect(raw.prepare('select name from kysely_migration').pluck().all()).toEqual([
           '0001_initial',
           '0002_lifecycle',
-          '0003_lease_generation',
+          '0003_fencing_and_backoff',
+          '0004_outbox',
         ]);
       } finally {
         raw.close();

@@ -56,6 +56,8 @@ export interface FakeSlack {
   queueError(method: string, error: string): void;
   /** The next call of `method` answers HTTP 429 with `Retry-After: retryAfterSeconds`. */
   queueRateLimit(method: string, retryAfterSeconds?: number): void;
+  /** Forgets queued errors and rate limits (Slack is back). */
+  clearQueued(): void;
   /** `http://127.0.0.1:PORT/respond/<id>`: use as a payload's `response_url`. */
   responseUrl(id: string): string;
   /** Resolves once a Socket Mode client is connected and has been sent `hello`. */
@@ -473,6 +475,9 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     },
     queueError(method, error) {
       queued.set(method, [...(queued.get(method) ?? []), { kind: 'error', error }]);
+    },
+    clearQueued() {
+      queued.clear();
     },
     queueRateLimit(method, retryAfterSeconds = 1) {
       queued.set(method, [...(queued.get(method) ?? []), { kind: 'ratelimit', retryAfterSeconds }]);

@@ -56,6 +56,8 @@ export interface Harness {
     values: Record<string, Record<string, Record<string, unknown>>>,
     userId: string,
   ): Promise<{ status: number; json?: unknown }>;
+  /** One scheduler pass, then waits for the Slack messages it queued (Slack never holds the pass itself back). */
+  tick(): Promise<void>;
   /** Restarts the bot on the same database and fakes. */
   restart(): Promise<void>;
   close(): Promise<void>;
@@ -120,6 +122,8 @@ export async function startHarness(
         SIGNING_SECRET,
       );
       const answer = await slack.waitForCall('response_url', (c) => c.responseUrlId === id, 10_000);
+      // What the command did is reported to Slack after its answer; let that land too.
+      await bot.slackSettled();
       return { status: res.status, reply: String(answer.args.text ?? '') };
     },
     async click(actionId, requestId, userId, responseId = `click-${++responseCounter}`, origin) {
@@ -154,6 +158,10 @@ export async function startHarness(
         SIGNING_SECRET,
       );
       return { status: res.status, json: res.json };
+    },
+    async tick() {
+      await bot.runScheduledWork();
+      await bot.slackSettled();
     },
     async restart() {
       await bot.stop();

@@ -61,7 +61,7 @@ export async function startRig(env: NodeJS.ProcessEnv = {}): Promise<Rig> {
   h.iam.addRole('finance-admins');
   // The bot's start-up pass first: this second connection lives in the same thread, and better-sqlite3 waits for a
   // lock synchronously, so the two must not meet inside a transaction (the wait would block the holder).
-  await h.bot.runScheduledWork();
+  await h.tick();
   const store = await openStore(h.env.DATABASE_URL!);
   let counter = 0;
   const rig: Rig = {
