@@ -10,7 +10,8 @@
  * bench/results.json. Knobs (environment): BENCH_REQUESTS (per target, kind and concurrency; default 500),
  * BENCH_SEED (stored requests; default 10000), BENCH_STARTS (default 7), BENCH_APPROVALS (default 60),
  * BENCH_CPU_PROF=<dir> (run the bots under `node --cpu-prof`, profiles in <dir>), BENCH_BOT_NODE_ARGS (extra node
- * options for the bots), BENCH_KINDS / BENCH_MODES (restrict the ack phases: help,onboard,button / closed,drained).
+ * options for the bots), BENCH_KINDS / BENCH_MODES (restrict the ack phases: help,onboard,button / closed,drained),
+ * BENCH_ONLY=flood (only the unsigned flood of bench/flood.ts; its figures replace theirs in bench/results.json).
  */
 import { execFileSync, fork } from 'node:child_process';
 import http from 'node:http';
@@ -19,6 +20,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { blockActionBody, slashCommandBody } from '../test/support/slack-requests';
+import { FLOOD_BYTES, FLOOD_REQUESTS, measureFlood } from './flood';
+import type { FloodFigure } from './flood';
 import {
   ACCOUNT,
   APPROVAL_CHANNEL,
@@ -76,6 +79,8 @@ type Kind = (typeof ALL_KINDS)[number];
 type TargetName = 'bare' | 'bot' | 'bot10k';
 const TARGETS: TargetName[] = ['bare', 'bot', 'bot10k'];
 const CPU_PROF = process.env.BENCH_CPU_PROF;
+const FLOOD_ONLY = process.env.BENCH_ONLY === 'flood';
+const FLOOD_FIGURE = `peak RSS, ${FLOOD_REQUESTS} concurrent unsigned ${FLOOD_BYTES / 2 ** 20} MB POSTs`;
 /** Extra node options for the bots (e.g. `--max-semi-space-size=4` to try GC settings), split on spaces. */
 /** By default the node options `npm start` runs the bot with (the heap caps), so the bot is measured as deployed. */
 function startScriptNodeArgs(): string {
@@ -142,12 +147,6 @@ async function main(): Promise<void> {
         ? 'seeded database taken from the cache'
         : `seeded in ${seed.ms} ms: ${JSON.stringify(seed.states)}`,
     );
-    log('store calls alone, empty vs seeded database…');
-    const storeOps = await measureStoreOps(
-      ROOT,
-      { empty: path.join(work, 'store-ops-empty.db'), seeded: dbs.bot10k },
-      250,
-    );
 
     const botEnv = (port: number, db: string): NodeJS.ProcessEnv => {
       const env: NodeJS.ProcessEnv = {
@@ -202,14 +201,37 @@ async function main(): Promise<void> {
       );
     };
 
-    // ---- start → healthy ----------------------------------------------------------------------------------------
-    log(`start → /healthz 200: ${STARTS} starts of each (after one unmeasured warm-up start)…`);
-    const startMs: Record<TargetName, number[]> = { bare: [], bot: [], bot10k: [] };
     const startDb: Record<TargetName, string | undefined> = {
       bare: undefined,
       bot: dbs.start,
       bot10k: dbs.bot10k,
     };
+
+    // ---- unsigned flood (issue 11): a fresh process of each target ---------------------------------------------
+    log(
+      `unsigned flood: ${FLOOD_REQUESTS} concurrent unsigned ${FLOOD_BYTES / 2 ** 20} MB POSTs on a fresh process of each…`,
+    );
+    const flood = {} as Record<TargetName, FloodFigure>;
+    for (const target of TARGETS) {
+      const s = await spawnTarget(target, startDb[target]);
+      running[target] = s;
+      await waitHealthy(s);
+      flood[target] = await measureFlood(s);
+      await stop(s);
+      delete running[target];
+    }
+    if (FLOOD_ONLY) return void (await recordFloodOnly(flood, build));
+
+    log('store calls alone, empty vs seeded database…');
+    const storeOps = await measureStoreOps(
+      ROOT,
+      { empty: path.join(work, 'store-ops-empty.db'), seeded: dbs.bot10k },
+      250,
+    );
+
+    // ---- start → healthy ----------------------------------------------------------------------------------------
+    log(`start → /healthz 200: ${STARTS} starts of each (after one unmeasured warm-up start)…`);
+    const startMs: Record<TargetName, number[]> = { bare: [], bot: [], bot10k: [] };
     for (let round_ = 0; round_ <= STARTS; round_++) {
       const order = round_ % 2 === 0 ? TARGETS : [...TARGETS].reverse();
       for (const target of order) {
@@ -379,6 +401,7 @@ async function main(): Promise<void> {
       acks,
       memory,
       idleMemory,
+      flood,
       errorLines,
     });
   } catch (error) {
@@ -424,6 +447,7 @@ interface Measured {
   >;
   memory: Record<TargetName, { peakRssMb: number; rssMb: number } | undefined>;
   idleMemory: Record<TargetName, { peakRssMb: number; rssMb: number } | undefined>;
+  flood: Record<TargetName, FloodFigure>;
   loadavg: { before: number[]; after: number[] };
   errorLines: Record<'bot' | 'bot10k', number>;
 }
@@ -488,28 +512,9 @@ async function report(m: Measured): Promise<void> {
     bot10k: m.memory.bot10k?.peakRssMb ?? NaN,
     target: { max: 150, on: 'absolute', text: '≤ 150 MB' },
   });
+  rows.push(floodRow(m.flood));
 
-  const verdict = (ok: boolean | undefined) => (ok === undefined ? '' : ok ? 'pass' : 'MISS');
-  const table = rows.map((r) => {
-    const ratio = r.bare === undefined ? undefined : r.bot / r.bare;
-    const targetValue = r.target === undefined ? undefined : r.target.on === 'ratio' ? ratio : r.bot;
-    const seededRatio = r.bot10k / r.bot;
-    return {
-      section: r.section,
-      figure: r.figure,
-      unit: r.unit,
-      bare: r.bare === undefined ? null : round(r.bare),
-      bot: round(r.bot),
-      botVsBare: ratio === undefined ? null : round(ratio),
-      target: r.target?.text ?? null,
-      result:
-        r.target === undefined || targetValue === undefined ? null : verdict(targetValue <= r.target.max),
-      bot10k: round(r.bot10k),
-      seededVsEmpty: round(seededRatio),
-      seededResult: verdict(seededRatio <= SEEDED_MAX_RATIO),
-      noise: r.noise === undefined ? null : round(r.noise),
-    };
-  });
+  const table = rows.map(tableRow);
 
   const headers = [
     'figure',
@@ -596,6 +601,7 @@ async function report(m: Measured): Promise<void> {
       approveApplied: { bot: approve('bot'), bot10k: approve('bot10k') },
       memory: m.memory,
       memoryAfterStart: m.idleMemory,
+      unsignedFlood: m.flood,
       storeCallsUs: m.storeOps,
       botErrorLogLines: m.errorLines,
     },
@@ -634,7 +640,8 @@ async function report(m: Measured): Promise<void> {
       (approve('bot').typicalTimeline ?? [])
         .map((e) => `  ${String(e.t).padStart(7)}  ${e.call}`)
         .join('\n') +
-      `\nmemory 1 s after start (VmRSS): bare ${m.idleMemory.bare?.rssMb} MB, bot ${m.idleMemory.bot?.rssMb} MB, bot 10k ${m.idleMemory.bot10k?.rssMb} MB\n` +
+      `\n${floodLine(m.flood)}\n` +
+      `memory 1 s after start (VmRSS): bare ${m.idleMemory.bare?.rssMb} MB, bot ${m.idleMemory.bot?.rssMb} MB, bot 10k ${m.idleMemory.bot10k?.rssMb} MB\n` +
       `load average before / after: ${m.loadavg.before.join(' ')} / ${m.loadavg.after.join(' ')}\n` +
       `ack throughput (acks/s, closed loop), bare / bot / bot 10k:\n` +
       KINDS.flatMap((k) =>
@@ -650,6 +657,77 @@ async function report(m: Measured): Promise<void> {
       `\nbot error log lines: ${m.errorLines.bot} (empty), ${m.errorLines.bot10k} (10k)\n` +
       `written ${path.relative(process.cwd(), file)} in ${results.runSeconds} s\n`,
   );
+}
+
+/** Peak RSS of a fresh process of each target under the unsigned flood of bench/flood.ts (issue 11). */
+function floodRow(flood: Record<TargetName, FloodFigure>): Row {
+  return {
+    section: 'targets',
+    figure: FLOOD_FIGURE,
+    unit: 'MB',
+    bare: flood.bare.after?.peakRssMb,
+    bot: flood.bot.after?.peakRssMb ?? NaN,
+    bot10k: flood.bot10k.after?.peakRssMb ?? NaN,
+    target: { max: 200, on: 'absolute', text: '≤ 200 MB' },
+  };
+}
+
+function floodLine(flood: Record<TargetName, FloodFigure>): string {
+  const one = (f: FloodFigure) =>
+    `peak ${f.after?.peakRssMb} MB (${f.before?.rssMb} MB before, ${f.settled?.rssMb} MB 2 s after), answers ` +
+    `${JSON.stringify(f.statuses)} p50/max ${round(f.answerMs.p50, 0)}/${round(f.answerMs.max, 0)} ms, /healthz ${f.healthzAfter}`;
+  return (
+    `unsigned flood (${FLOOD_REQUESTS} concurrent unsigned ${FLOOD_BYTES / 2 ** 20} MB POSTs, fresh processes):\n` +
+    TARGETS.map((t) => `  ${t.padEnd(6)} ${one(flood[t])}`).join('\n')
+  );
+}
+
+/** BENCH_ONLY=flood: prints the flood figures and puts them in bench/results.json in place of the previous ones. */
+async function recordFloodOnly(
+  flood: Record<TargetName, FloodFigure>,
+  build: { commit: string | null; srcModified: boolean | null },
+): Promise<void> {
+  const file = path.join(ROOT, 'bench', 'results.json');
+  const results = JSON.parse(readFileSync(file, 'utf8')) as {
+    table: Array<{ figure: string; section: string }>;
+    raw: Record<string, unknown>;
+  };
+  const row = tableRow(floodRow(flood));
+  const at = results.table.findIndex((r) => r.figure === FLOOD_FIGURE);
+  if (at >= 0) results.table[at] = row;
+  else
+    results.table.splice(
+      results.table.findIndex((r) => r.section === 'drained'),
+      0,
+      row,
+    );
+  results.raw.unsignedFlood = { ...flood, date: new Date().toISOString(), build };
+  writeFileSync(file, await asPrettierJson(results));
+  process.stdout.write(
+    `\n${floodLine(flood)}\nwritten ${path.relative(process.cwd(), file)} (flood figures only)\n`,
+  );
+}
+
+const verdict = (ok: boolean | undefined) => (ok === undefined ? '' : ok ? 'pass' : 'MISS');
+
+function tableRow(r: Row) {
+  const ratio = r.bare === undefined ? undefined : r.bot / r.bare;
+  const targetValue = r.target === undefined ? undefined : r.target.on === 'ratio' ? ratio : r.bot;
+  const seededRatio = r.bot10k / r.bot;
+  return {
+    section: r.section,
+    figure: r.figure,
+    unit: r.unit,
+    bare: r.bare === undefined ? null : round(r.bare),
+    bot: round(r.bot),
+    botVsBare: ratio === undefined ? null : round(ratio),
+    target: r.target?.text ?? null,
+    result: r.target === undefined || targetValue === undefined ? null : verdict(targetValue <= r.target.max),
+    bot10k: round(r.bot10k),
+    seededVsEmpty: round(seededRatio),
+    seededResult: verdict(seededRatio <= SEEDED_MAX_RATIO),
+    noise: r.noise === undefined ? null : round(r.noise),
+  };
 }
 
 /** JSON as the repository's Prettier settings print it, so `npm run format` leaves results.json alone. */

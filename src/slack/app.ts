@@ -1,12 +1,16 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, LogLevel } from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
 import type { Logger as BoltLogger } from '@slack/bolt';
 import type { Config } from '../config';
 import type { Logger } from '../log';
+import { SLACK_BODY_LIMIT, guardSlackRequests } from './inbound';
 
 /** The Bolt app in HTTP mode (POST /slack/events) or Socket Mode, serving GET /healthz either way. */
+
+/** Where Slack POSTs commands and interactions in HTTP mode. */
+const SLACK_ENDPOINT = '/slack/events';
 
 export interface SlackApp {
   app: App;
@@ -32,6 +36,36 @@ function boltLogger(logger: Logger): BoltLogger {
   };
 }
 
+/**
+ * Bolt's HTTPReceiver (what `signingSecret` alone would build), with the size and signature checks of ./inbound in
+ * front of it: a body is read only up to SLACK_BODY_LIMIT and parsed only once its signature is verified.
+ */
+function httpReceiver(
+  signingSecret: string,
+  boltLog: BoltLogger,
+  healthz: (req: IncomingMessage, res: ServerResponse) => void,
+  logger: Logger,
+): HTTPReceiver {
+  const receiver = new HTTPReceiver({
+    signingSecret,
+    endpoints: [SLACK_ENDPOINT],
+    logger: boltLog,
+    bodyLimit: SLACK_BODY_LIMIT,
+    customRoutes: [{ path: '/healthz', method: ['GET'], handler: healthz }],
+  });
+  receiver.requestListener = guardSlackRequests(receiver.requestListener, {
+    signingSecret,
+    endpoints: [SLACK_ENDPOINT],
+    onRefused: ({ status, reason, bytesRead }) =>
+      logger.warn('refused a request to the Slack endpoint', { status, reason, bytesRead }),
+    onError: (error) =>
+      logger.error('the Slack request handler failed', {
+        error: error instanceof Error ? error.message : String(error),
+      }),
+  });
+  return receiver;
+}
+
 export function createSlackApp(config: Config, logger: Logger, isHealthy: () => Promise<boolean>): SlackApp {
   const healthz = (_req: IncomingMessage, res: ServerResponse): void => {
     void isHealthy()
@@ -42,17 +76,15 @@ export function createSlackApp(config: Config, logger: Logger, isHealthy: () => 
       });
   };
   const socketMode = Boolean(config.slack.appToken);
+  const boltLog = boltLogger(logger);
   const app = new App({
     token: config.slack.botToken,
-    logger: boltLogger(logger),
+    logger: boltLog,
     logLevel: LogLevel[config.logLevel.toUpperCase() as keyof typeof LogLevel],
     clientOptions: config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {},
     ...(socketMode
       ? { socketMode: true, appToken: config.slack.appToken }
-      : {
-          signingSecret: config.slack.signingSecret,
-          customRoutes: [{ path: '/healthz', method: ['GET'], handler: healthz }],
-        }),
+      : { receiver: httpReceiver(config.slack.signingSecret ?? '', boltLog, healthz, logger) }),
   });
   // Socket Mode has no HTTP listener of Bolt's that reports its errors: /healthz gets its own small server.
   let healthServer: Server | undefined;
