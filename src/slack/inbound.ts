@@ -30,8 +30,11 @@ import type { BufferedIncomingMessage } from '@slack/bolt';
  */
 export const SLACK_BODY_LIMIT = 2 * 1024 * 1024;
 
-/** All bodies being read at once, together: 16 bodies at the limit, thousands of ordinary ones (a few KB each). */
-export const INBOUND_BUFFER_BUDGET = 32 * 1024 * 1024;
+/**
+ * All bodies being read at once, together: 8 bodies at the limit, thousands of ordinary ones (a few KB each). It
+ * bounds what a flood with made-up signatures (read to the end before they are found out) holds at once.
+ */
+export const INBOUND_BUFFER_BUDGET = 16 * 1024 * 1024;
 
 /** A body must have arrived this long after its headers (Slack sends it at once). */
 export const BODY_TIMEOUT_MS = 10_000;
@@ -84,8 +87,8 @@ export function guardSlackRequests(next: RequestListener, options: InboundGuardO
 
     /**
      * Answers `status`, empty. With body left unread, the answer goes out at once and says the connection closes;
-     * then nothing more is read from the connection (what was read stays with the request until it is gone), and
-     * it is closed after LINGER_MS, time for a client still sending to read the answer rather than a reset.
+     * what was read of the body is dropped, nothing more is read, and the connection is closed LINGER_MS later:
+     * time for a client still sending to read the answer rather than a reset.
      */
     const refuse = (status: number, reason: string, bytesRead: number, bodyLeft: boolean) => {
       options.onRefused?.({ status, reason, bytesRead });
@@ -93,7 +96,7 @@ export function guardSlackRequests(next: RequestListener, options: InboundGuardO
       if (!bodyLeft) return void res.writeHead(status, { 'content-length': '0' }).end();
       res.writeHead(status, { 'content-length': '0', connection: 'close' }).flushHeaders();
       req.pause();
-      while (req.read() !== null); // drop what was read already
+      while (req.read() !== null); // reading starts the socket again: pause it after
       req.socket.pause();
       const timer = setTimeout(() => req.destroy(), lingerMs);
       req.on('error', () => undefined).once('close', () => clearTimeout(timer));
