@@ -11,7 +11,8 @@
  * BENCH_SEED (stored requests; default 10000), BENCH_STARTS (default 7), BENCH_APPROVALS (default 60),
  * BENCH_CPU_PROF=<dir> (run the bots under `node --cpu-prof`, profiles in <dir>), BENCH_BOT_NODE_ARGS (extra node
  * options for the bots), BENCH_KINDS / BENCH_MODES (restrict the ack phases: help,onboard,button / closed,drained),
- * BENCH_ONLY=flood (only the unsigned flood of bench/flood.ts; its figures replace theirs in bench/results.json).
+ * BENCH_ONLY=flood or BENCH_ONLY=revocation (only the unsigned flood of bench/flood.ts, or only the revocations under
+ * Slack 429s of bench/revocation.ts; their figures replace theirs in bench/results.json).
  */
 import { execFileSync, fork } from 'node:child_process';
 import http from 'node:http';
@@ -22,6 +23,8 @@ import { performance } from 'node:perf_hooks';
 import { blockActionBody, slashCommandBody } from '../test/support/slack-requests';
 import { FLOOD_BYTES, FLOOD_REQUESTS, measureFlood } from './flood';
 import type { FloodFigure } from './flood';
+import { GRANTS, RETRY_AFTER_S, revocationLine } from './revocation';
+import type { RevocationFigure } from './revocation';
 import {
   ACCOUNT,
   APPROVAL_CHANNEL,
@@ -80,6 +83,8 @@ type TargetName = 'bare' | 'bot' | 'bot10k';
 const TARGETS: TargetName[] = ['bare', 'bot', 'bot10k'];
 const CPU_PROF = process.env.BENCH_CPU_PROF;
 const FLOOD_ONLY = process.env.BENCH_ONLY === 'flood';
+const REVOCATION_ONLY = process.env.BENCH_ONLY === 'revocation';
+const REVOCATION_FIGURE = `due → policy gone from IAM, ${GRANTS} grants, Slack answering 429 (max)`;
 const FLOOD_FIGURE = `peak RSS, ${FLOOD_REQUESTS} concurrent unsigned ${FLOOD_BYTES / 2 ** 20} MB POSTs`;
 /** Extra node options for the bots (e.g. `--max-semi-space-size=4` to try GC settings), split on spaces. */
 /** By default the node options `npm start` runs the bot with (the heap caps), so the bot is measured as deployed. */
@@ -116,6 +121,16 @@ async function main(): Promise<void> {
     log(
       `warning: load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')} on ${os.cpus().length} cores; figures will be noisy`,
     );
+  if (REVOCATION_ONLY) {
+    const revocation = await revocationInChild();
+    return void (await recordOnly(
+      [revocationRow(revocation)],
+      'revocationUnder429',
+      revocation,
+      revocationLine(revocation),
+      build,
+    ));
+  }
   const work = mkdtempSync(path.join(os.tmpdir(), 'cases-access-bench-'));
   const rig = new RigClient(
     fork(path.join(__dirname, 'rig.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
@@ -220,7 +235,11 @@ async function main(): Promise<void> {
       await stop(s);
       delete running[target];
     }
-    if (FLOOD_ONLY) return void (await recordFloodOnly(flood, build));
+    if (FLOOD_ONLY)
+      return void (await recordOnly([floodRow(flood)], 'unsignedFlood', flood, floodLine(flood), build));
+
+    log(`revocation under Slack 429s: ${GRANTS} grants due at once, Slack healthy then answering 429…`);
+    const revocation = await revocationInChild();
 
     log('store calls alone, empty vs seeded database…');
     const storeOps = await measureStoreOps(
@@ -402,6 +421,7 @@ async function main(): Promise<void> {
       memory,
       idleMemory,
       flood,
+      revocation,
       errorLines,
     });
   } catch (error) {
@@ -448,6 +468,7 @@ interface Measured {
   memory: Record<TargetName, { peakRssMb: number; rssMb: number } | undefined>;
   idleMemory: Record<TargetName, { peakRssMb: number; rssMb: number } | undefined>;
   flood: Record<TargetName, FloodFigure>;
+  revocation: RevocationFigure;
   loadavg: { before: number[]; after: number[] };
   errorLines: Record<'bot' | 'bot10k', number>;
 }
@@ -512,7 +533,7 @@ async function report(m: Measured): Promise<void> {
     bot10k: m.memory.bot10k?.peakRssMb ?? NaN,
     target: { max: 150, on: 'absolute', text: '≤ 150 MB' },
   });
-  rows.push(floodRow(m.flood));
+  rows.push(floodRow(m.flood), revocationRow(m.revocation));
 
   const table = rows.map(tableRow);
 
@@ -602,6 +623,7 @@ async function report(m: Measured): Promise<void> {
       memory: m.memory,
       memoryAfterStart: m.idleMemory,
       unsignedFlood: m.flood,
+      revocationUnder429: m.revocation,
       storeCallsUs: m.storeOps,
       botErrorLogLines: m.errorLines,
     },
@@ -640,7 +662,7 @@ async function report(m: Measured): Promise<void> {
       (approve('bot').typicalTimeline ?? [])
         .map((e) => `  ${String(e.t).padStart(7)}  ${e.call}`)
         .join('\n') +
-      `\n${floodLine(m.flood)}\n` +
+      `\n${floodLine(m.flood)}\n${revocationLine(m.revocation)}\n` +
       `memory 1 s after start (VmRSS): bare ${m.idleMemory.bare?.rssMb} MB, bot ${m.idleMemory.bot?.rssMb} MB, bot 10k ${m.idleMemory.bot10k?.rssMb} MB\n` +
       `load average before / after: ${m.loadavg.before.join(' ')} / ${m.loadavg.after.join(' ')}\n` +
       `ack throughput (acks/s, closed loop), bare / bot / bot 10k:\n` +
@@ -682,9 +704,15 @@ function floodLine(flood: Record<TargetName, FloodFigure>): string {
   );
 }
 
-/** BENCH_ONLY=flood: prints the flood figures and puts them in bench/results.json in place of the previous ones. */
-async function recordFloodOnly(
-  flood: Record<TargetName, FloodFigure>,
+/**
+ * BENCH_ONLY=flood / revocation: prints those figures and puts them in bench/results.json in place of the previous
+ * ones (table rows by figure name, the raw figures under `rawKey`).
+ */
+async function recordOnly(
+  rows: Row[],
+  rawKey: string,
+  raw: unknown,
+  line: string,
   build: { commit: string | null; srcModified: boolean | null },
 ): Promise<void> {
   const file = path.join(ROOT, 'bench', 'results.json');
@@ -692,20 +720,43 @@ async function recordFloodOnly(
     table: Array<{ figure: string; section: string }>;
     raw: Record<string, unknown>;
   };
-  const row = tableRow(floodRow(flood));
-  const at = results.table.findIndex((r) => r.figure === FLOOD_FIGURE);
-  if (at >= 0) results.table[at] = row;
-  else
-    results.table.splice(
-      results.table.findIndex((r) => r.section === 'drained'),
-      0,
-      row,
-    );
-  results.raw.unsignedFlood = { ...flood, date: new Date().toISOString(), build };
+  for (const r of rows) {
+    const row = tableRow(r);
+    const at = results.table.findIndex((t) => t.figure === row.figure);
+    if (at >= 0) results.table[at] = row;
+    else
+      results.table.splice(
+        results.table.findIndex((t) => t.section === 'drained'),
+        0,
+        row,
+      );
+  }
+  results.raw[rawKey] = { ...(raw as object), date: new Date().toISOString(), build };
   writeFileSync(file, await asPrettierJson(results));
-  process.stdout.write(
-    `\n${floodLine(flood)}\nwritten ${path.relative(process.cwd(), file)} (flood figures only)\n`,
-  );
+  process.stdout.write(`\n${line}\nwritten ${path.relative(process.cwd(), file)} (${rawKey} only)\n`);
+}
+
+/** Revocations under Slack 429s (bench/revocation.ts), in a process of their own: the bot runs inside it. */
+function revocationInChild(): Promise<RevocationFigure> {
+  const child = fork(path.join(__dirname, 'revocation.js'), [], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (figure) => resolve(figure as RevocationFigure));
+    child.once('exit', (code) => reject(new Error(`bench/revocation exited (${code}) without a figure`)));
+  });
+}
+
+/** The slowest grant's policy leaving IAM while Slack refuses every message (issue 11: within a few seconds). */
+function revocationRow(f: RevocationFigure): Row {
+  return {
+    section: 'targets',
+    figure: REVOCATION_FIGURE,
+    unit: 'ms',
+    bot: f.slack429.max,
+    bot10k: NaN,
+    target: { max: 5_000, on: 'absolute', text: `≤ 5 s (Retry-After ${RETRY_AFTER_S} s)` },
+  };
 }
 
 const verdict = (ok: boolean | undefined) => (ok === undefined ? '' : ok ? 'pass' : 'MISS');

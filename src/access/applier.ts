@@ -10,6 +10,7 @@ import { ownerOfInlineDocument } from './ownership';
 import { IamError } from './ports';
 import type { Clock, IamAccess, IamGateway } from './ports';
 import type { GrantRemover } from './removal';
+import { final } from './reporter';
 import type { Reporter } from './reporter';
 import type { AccessRequest, IamFailure } from './types';
 
@@ -71,14 +72,16 @@ export class PlanApplier {
       if (stuck.leaseUntil && stuck.leaseUntil > now) continue;
       const claimed = await store.claimLease(stuck.id, 'approved', now, this.leaseEnd());
       if (!claimed) continue;
-      await store.appendEvent({
-        requestId: claimed.id,
-        at: now,
-        actor: 'bot',
-        type: 'resumed',
-        details: { leaseGeneration: claimed.leaseGeneration },
-      });
-      await this.deps.report.step(claimed, { kind: 'resumed' });
+      await this.deps.report.record(
+        {
+          requestId: claimed.id,
+          at: now,
+          actor: 'bot',
+          type: 'resumed',
+          details: { leaseGeneration: claimed.leaseGeneration },
+        },
+        { thread: { kind: 'resumed' } },
+      );
       await this.apply(claimed);
       resumed += 1;
     }
@@ -105,49 +108,37 @@ export class PlanApplier {
    * ends the request as failed, reported as it is, with what the role holds now.
    */
   async apply(request: AccessRequest): Promise<AccessRequest> {
-    const { store, clock } = this.deps;
+    const { clock } = this.deps;
     try {
       const iam = await this.iamFor(request);
       const untrusted = await this.deps.verifier.check(request);
       if (untrusted) throw refusalOf(untrusted);
       const { attachedNow, inPlace } = await this.prepareWrites(iam, request);
-      if (inPlace) {
-        void this.deps.report.step(request, {
-          kind: 'already_in_place',
-          what: `${request.policyName} with the approved document`,
-        });
-      } else {
+      if (inPlace) await this.alreadyInPlace(request, `${request.policyName} with the approved document`);
+      else {
         await this.write(iam, request, { operation: 'PutRolePolicy' });
       }
       for (const arn of request.managedPolicyArns) {
         if (attachedNow.includes(arn)) {
           // On the role already, so not this grant's to detach later (even if an earlier attempt of ours may
           // have attached it: only a recorded success counts).
-          void this.deps.report.step(request, { kind: 'already_in_place', what: `${arn} attached` });
+          await this.alreadyInPlace(request, `${arn} attached`);
           continue;
         }
         await this.write(iam, request, { operation: 'AttachRolePolicy', policyArn: arn });
       }
       await this.verify(iam, request);
-      await store.appendEvent({
-        requestId: request.id,
-        at: clock.now(),
-        actor: 'bot',
-        type: 'verified',
-        details: {
-          policyName: request.policyName,
-          sha256: request.sha256,
-          managedPolicyArns: request.managedPolicyArns,
-        },
-      });
-      void this.deps.report.step(request, {
-        kind: 'verified',
+      const verified = {
         policyName: request.policyName,
         sha256: request.sha256,
         managedPolicyArns: request.managedPolicyArns,
-      });
+      };
+      await this.deps.report.record(
+        { requestId: request.id, at: clock.now(), actor: 'bot', type: 'verified', details: verified },
+        { thread: { kind: 'verified', ...verified } },
+      );
       const now = clock.now();
-      const applied = await store.transition(
+      const applied = await this.deps.report.transition(
         request.id,
         'approved',
         'applied',
@@ -159,11 +150,10 @@ export class PlanApplier {
           type: 'applied',
           details: { expiresAt: request.expiresAt?.toISOString() ?? null },
         },
+        { requester: { kind: 'applied' }, card: true },
         request.leaseGeneration,
       );
       if (!applied) throw (await this.lease.lost(request, 'approved')) ?? new OwnershipLost(undefined);
-      void this.deps.report.tellRequester(applied, { kind: 'applied' });
-      await this.deps.report.updateCard(applied);
       return applied;
     } catch (error) {
       if (error instanceof OwnershipLost) return this.stopFenced(request, error);
@@ -284,16 +274,32 @@ export class PlanApplier {
         beforeWrite: async () => undefined,
         alsoAttached: write.operation === 'AttachRolePolicy' ? [write.policyArn] : [],
       });
-      await this.deps.store.appendEvent({
+      await this.deps.report.record(
+        {
+          requestId: request.id,
+          at: this.deps.clock.now(),
+          actor: 'bot',
+          type: 'late_write_undone',
+          details: { write: what, state: now.state, removed, leaseGeneration: request.leaseGeneration },
+        },
+        { thread: { kind: 'late_write_undone', write: what, state: now.state, removed } },
+      );
+    }
+    throw lost;
+  }
+
+  /** On a resumed apply, a write whose result the role already holds is skipped, and the thread says so. */
+  private async alreadyInPlace(request: AccessRequest, what: string): Promise<void> {
+    await this.deps.report.record(
+      {
         requestId: request.id,
         at: this.deps.clock.now(),
         actor: 'bot',
-        type: 'late_write_undone',
-        details: { write: what, state: now.state, removed, leaseGeneration: request.leaseGeneration },
-      });
-      void this.deps.report.step(now, { kind: 'late_write_undone', write: what, state: now.state, removed });
-    }
-    throw lost;
+        type: 'already_in_place',
+        details: { what },
+      },
+      { thread: { kind: 'already_in_place', what } },
+    );
   }
 
   /** A worker that lost its request records that it stopped, and changes nothing else. */
@@ -303,7 +309,7 @@ export class PlanApplier {
   }
 
   private async fail(request: AccessRequest, error: unknown): Promise<AccessRequest> {
-    const { store, clock } = this.deps;
+    const { clock } = this.deps;
     const refusal = error instanceof Refusal ? error : undefined;
     const failure: IamFailure =
       refusal?.failure ??
@@ -311,7 +317,7 @@ export class PlanApplier {
     const problems = refusal?.problems ?? [];
     this.deps.logger.error('applying the plan failed', { requestId: request.id, failure, problems });
     const onRole = await this.describeRole(request);
-    const failed = await store.transition(
+    const failed = await this.deps.report.transition(
       request.id,
       'approved',
       'failed',
@@ -323,6 +329,11 @@ export class PlanApplier {
         type: 'failed',
         details: { ...failure, problems, onRole: onRole ?? null },
       },
+      final(
+        problems.length || failure.code === 'ForeignInlinePolicy'
+          ? { kind: 'integrity_failed', failure, problems }
+          : { kind: 'failed', failure, onRole },
+      ),
       request.leaseGeneration,
     );
     if (!failed)
@@ -330,9 +341,6 @@ export class PlanApplier {
         request,
         (await this.lease.lost(request, 'approved')) ?? new OwnershipLost(undefined),
       );
-    if (problems.length || failure.code === 'ForeignInlinePolicy')
-      await this.deps.report.final(failed, { kind: 'integrity_failed', failure, problems });
-    else await this.deps.report.final(failed, { kind: 'failed', failure, onRole });
     return failed;
   }
 

@@ -1,6 +1,6 @@
-import type { Store } from '../store/store';
 import { formatDuration } from './duration';
 import type { Clock } from './ports';
+import { final } from './reporter';
 import type { Reporter } from './reporter';
 import type { AccessRequest } from './types';
 
@@ -9,19 +9,18 @@ import type { AccessRequest } from './types';
  * stale, whichever comes first (one conditional update, so once).
  */
 export async function expirePending(
-  deps: { store: Store; clock: Clock; report: Reporter },
+  deps: { clock: Clock; report: Reporter },
   request: AccessRequest,
   pendingTtlSeconds: number,
 ): Promise<void> {
-  const { store, clock, report } = deps;
+  const { clock, report } = deps;
   const now = clock.now();
-  const expired = await store.transition(
+  await report.transition(
     request.id,
     'pending',
     'expired',
     { completedAt: now },
     { requestId: request.id, at: now, actor: 'bot', type: 'expired', details: { pendingTtlSeconds } },
+    final({ kind: 'expired', pendingFor: formatDuration(pendingTtlSeconds) }),
   );
-  if (expired)
-    await report.final(expired, { kind: 'expired', pendingFor: formatDuration(pendingTtlSeconds) });
 }

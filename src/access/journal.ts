@@ -3,7 +3,7 @@ import type { Clock } from './ports';
 import type { Reporter } from './reporter';
 import type { AccessRequest } from './types';
 
-/** Records each IAM call twice: as an event in the store (with AWS's request ID) and as a reply in the card's thread. */
+/** Records each IAM call twice, in one transaction: as an event (with AWS's request ID) and as a reply in the card's thread. */
 export class Journal {
   constructor(
     private readonly store: Store,
@@ -29,14 +29,16 @@ export class Journal {
     awsRequestId: string | undefined,
     details: Record<string, unknown>,
   ): Promise<void> {
-    await this.store.appendEvent({
-      requestId: request.id,
-      at: this.clock.now(),
-      actor: 'bot',
-      type: 'iam_call',
-      details: { operation, ...details, awsRequestId: awsRequestId ?? null },
-    });
-    void this.report.step(request, { kind: 'iam_call', operation, target, awsRequestId });
+    await this.report.record(
+      {
+        requestId: request.id,
+        at: this.clock.now(),
+        actor: 'bot',
+        type: 'iam_call',
+        details: { operation, ...details, awsRequestId: awsRequestId ?? null },
+      },
+      { thread: { kind: 'iam_call', operation, target, awsRequestId } },
+    );
   }
 }
 

@@ -63,12 +63,14 @@ export async function recordFenced(
     requestId: request.id,
     state,
   });
-  await deps.store.appendEvent({
-    requestId: request.id,
-    at: deps.clock.now(),
-    actor: 'bot',
-    type: 'fenced',
-    details: { leaseGeneration: request.leaseGeneration, now: state },
-  });
-  void deps.report.step(request, { kind: 'fenced', state });
+  await deps.report.record(
+    {
+      requestId: request.id,
+      at: deps.clock.now(),
+      actor: 'bot',
+      type: 'fenced',
+      details: { leaseGeneration: request.leaseGeneration, now: state },
+    },
+    { thread: { kind: 'fenced', state } },
+  );
 }

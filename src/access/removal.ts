@@ -6,6 +6,7 @@ import type { PlanVerifier } from './integrity';
 import { Journal, readBack } from './journal';
 import { IamError } from './ports';
 import type { Clock, IamGateway } from './ports';
+import { final } from './reporter';
 import type { Reporter } from './reporter';
 import type { AccessRequest } from './types';
 
@@ -158,13 +159,13 @@ export class GrantRemover {
     message: string,
     problems: string[],
   ): Promise<void> {
-    const { store, clock, logger, report } = this.deps;
+    const { clock, logger, report } = this.deps;
     logger.error('a grant failed its integrity check and was not restored', {
       requestId: grant.id,
       problems,
     });
     const failure = { code, message };
-    const failed = await store.transition(
+    await report.transition(
       grant.id,
       'applied',
       'failed',
@@ -176,8 +177,8 @@ export class GrantRemover {
         type: 'failed',
         details: { ...failure, problems },
       },
+      final({ kind: 'integrity_failed', failure, problems }, false),
     );
-    if (failed) await report.final(failed, { kind: 'integrity_failed', failure, problems }, false);
   }
 
   private async holdsOtherDocument(iam: IamGateway, request: AccessRequest): Promise<boolean> {

@@ -2,82 +2,69 @@ import type { Logger } from '../log';
 import type { Store } from '../store/store';
 import { serializeNotice } from './outbox';
 import type { OutboxDeliverer } from './outbox';
+import { systemClock } from './ports';
 import type { StepNotice } from './ports';
-import type { AccessRequest, OutboxKind } from './types';
+import type {
+  AccessRequest,
+  AuditEvent,
+  NewAuditEvent,
+  OutboxDraft,
+  RequestState,
+  TransitionPatch,
+} from './types';
+
+/** What an event is told as: a thread reply, a DM to the requester, a card update (in that order). */
+export interface Telling {
+  thread?: StepNotice;
+  requester?: StepNotice;
+  card?: boolean;
+}
 
 /**
- * Tells Slack what happened, never letting Slack delay, undo or stop a step taken in IAM or the store. Every message
- * goes into the durable outbox (see OutboxDeliverer), in order per request; every method only enqueues and returns at
- * once, so no IAM step waits for Slack (a Slack outage or 429s cannot hold a revocation back), and nothing is lost
- * when Slack fails for a while or the process restarts. The card update comes last in every path: once the card shows
- * a final state, everything else was said. `idle()` waits for delivery (shutdown, tests).
+ * Records what happened and tells Slack, never letting Slack delay, undo or stop a step taken in IAM or the store.
+ * Each event is written in one transaction with the outbox messages that report it (see OutboxDeliverer): both are
+ * there or neither, so after a crash or a Slack outage the thread still gets every step, in order, and nothing ever
+ * waits for Slack (a 429 or an outage cannot hold a revocation back). The card update comes last in every telling:
+ * once the card shows a final state, everything else was said. `idle()` waits for delivery (shutdown, tests).
  */
 export class Reporter {
-  private readonly queues = new Map<string, Promise<void>>();
-
   constructor(
     private readonly store: Store,
     private readonly outbox: OutboxDeliverer,
     private readonly logger: Logger,
   ) {}
 
-  step(request: AccessRequest, notice: StepNotice): Promise<void> {
-    return this.enqueue(request.id, 'thread', notice);
-  }
-
-  tellRequester(request: AccessRequest, notice: StepNotice): Promise<void> {
-    return this.enqueue(request.id, 'requester', notice);
+  /** Appends the event and queues its telling, in one transaction. */
+  async record(event: NewAuditEvent, telling: Telling): Promise<AuditEvent> {
+    const appended = await this.store.appendEvent(event, drafts(telling));
+    this.outbox.kick();
+    return appended;
   }
 
   /**
-   * The card shows the request as it was when this update was reported (a snapshot), so an update delivered late
-   * cannot run ahead of the thread: the last card update is always the request's final word.
+   * Store.transition with the telling queued in the same transaction; `undefined` (and nothing queued) for a caller
+   * that lost the race.
    */
-  updateCard(request: AccessRequest): Promise<void> {
-    return this.enqueue(request.id, 'card', undefined, request);
-  }
-
-  /** Thread, requester, then the card. */
-  final(request: AccessRequest, notice: StepNotice, tellRequester = true): Promise<void> {
-    void this.step(request, notice);
-    if (tellRequester) void this.tellRequester(request, notice);
-    return this.updateCard(request);
+  async transition(
+    id: string,
+    from: RequestState,
+    to: RequestState,
+    patch: TransitionPatch,
+    event: NewAuditEvent,
+    telling: Telling,
+    generation?: number,
+  ): Promise<AccessRequest | undefined> {
+    const moved = await this.store.transition(id, from, to, patch, event, {
+      generation,
+      outbox: drafts(telling),
+    });
+    if (moved) this.outbox.kick();
+    return moved;
   }
 
   /** Resolves when every message queued so far has been delivered (or Slack stayed down for `boundMs`). */
   async idle(boundMs?: number): Promise<void> {
-    while (this.queues.size) await Promise.all([...this.queues.values()]);
     await this.outbox.settled(boundMs);
-  }
-
-  /**
-   * Messages of one request are written to the outbox in the order they were reported (a chain per request, so
-   * concurrent inserts cannot overtake each other), then the deliverer is woken.
-   */
-  private enqueue(
-    requestId: string,
-    kind: OutboxKind,
-    notice?: StepNotice,
-    snapshot?: AccessRequest,
-  ): Promise<void> {
-    const queued = (this.queues.get(requestId) ?? Promise.resolve()).then(async () => {
-      try {
-        await this.store.enqueueOutbox({
-          requestId,
-          kind,
-          notice: notice ? serializeNotice(notice) : snapshot && JSON.stringify(snapshot),
-          at: new Date(),
-        });
-        this.outbox.kick();
-      } catch (error) {
-        this.logger.error('a Slack message could not be queued', { requestId, kind, error });
-      }
-    });
-    this.queues.set(requestId, queued);
-    void queued.then(() => {
-      if (this.queues.get(requestId) === queued) this.queues.delete(requestId);
-    });
-    return Promise.resolve();
   }
 
   async quietly<T>(what: string, fn: () => Promise<T>): Promise<T | undefined> {
@@ -88,4 +75,19 @@ export class Reporter {
       return undefined;
     }
   }
+}
+
+/** Thread, requester, then the card; stamped in real time, as the deliverer runs on it. */
+export function drafts(telling: Telling): OutboxDraft[] {
+  const at = systemClock.now();
+  const out: OutboxDraft[] = [];
+  if (telling.thread) out.push({ kind: 'thread', notice: serializeNotice(telling.thread), at });
+  if (telling.requester) out.push({ kind: 'requester', notice: serializeNotice(telling.requester), at });
+  if (telling.card) out.push({ kind: 'card', at });
+  return out;
+}
+
+/** The usual telling of an ending: the thread, the requester (unless told otherwise), then the card. */
+export function final(notice: StepNotice, tellRequester = true): Telling {
+  return { thread: notice, ...(tellRequester ? { requester: notice } : {}), card: true };
 }

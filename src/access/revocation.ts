@@ -4,6 +4,7 @@ import { Lease, OwnershipLost, recordFenced } from './lease';
 import { IamError } from './ports';
 import type { ApproverDirectory, Clock, IamAccess } from './ports';
 import type { GrantRemover } from './removal';
+import { final } from './reporter';
 import type { Reporter } from './reporter';
 import { noSuchRequest, originRefusal } from './service';
 import type { Outcome } from './service';
@@ -80,19 +81,19 @@ export class RevocationService {
 
     const automatic = actor === 'bot';
     const why = reason.trim() || (automatic ? 'the grant’s time ended' : 'no reason given');
-    const claimed = await store.transition(
+    const claimed = await report.transition(
       requestId,
       from,
       'revoking',
       { leaseUntil: this.leaseEnd() },
       { requestId, at: clock.now(), actor, type: 'revoking', details: { reason: why, automatic, from } },
+      { thread: { kind: 'revoking', by: actor, reason: why } },
     );
     if (!claimed) {
       const current = await store.getRequest(requestId);
       if (current?.state === 'revoked') return { ok: true, value: { request: current, already: true } };
       return refuse(`Request ${requestId} is ${current?.state ?? 'gone'}; nothing was changed.`);
     }
-    await report.step(claimed, { kind: 'revoking', by: actor, reason: why });
     return this.finish(claimed, actor, why, from);
   }
 
@@ -110,14 +111,10 @@ export class RevocationService {
       if (!claimed) continue;
       const started = (await store.listEvents(claimed.id)).filter((e) => e.type === 'revoking').at(-1);
       const from = started?.details.from === 'failed' ? 'failed' : 'applied';
-      await store.appendEvent({
-        requestId: claimed.id,
-        at: now,
-        actor: 'bot',
-        type: 'resumed',
-        details: { revoking: true },
-      });
-      await this.deps.report.step(claimed, { kind: 'resumed' });
+      await this.deps.report.record(
+        { requestId: claimed.id, at: now, actor: 'bot', type: 'resumed', details: { revoking: true } },
+        { thread: { kind: 'resumed' } },
+      );
       await this.finish(
         claimed,
         started?.actor ?? 'bot',
@@ -146,7 +143,7 @@ export class RevocationService {
     why: string,
     from: 'applied' | 'failed',
   ): Promise<Outcome<RevocationResult>> {
-    const { store, clock, report } = this.deps;
+    const { clock, report } = this.deps;
     const requestId = claimed.id;
     const automatic = actor === 'bot';
     try {
@@ -160,16 +157,16 @@ export class RevocationService {
         beforeWrite: () => this.lease.prove(claimed, 'revoking'),
       });
       const now = clock.now();
-      const revoked = await store.transition(
+      const revoked = await report.transition(
         requestId,
         'revoking',
         'revoked',
         { revokedBy: actor, revokedAt: now, revokeReason: why },
         { requestId, at: now, actor, type: 'revoked', details: { removed, kept, reason: why } },
+        final({ kind: 'revoked', removed, kept }),
         claimed.leaseGeneration,
       );
       if (!revoked) throw (await this.lease.lost(claimed, 'revoking')) ?? new OwnershipLost(undefined);
-      await report.final(revoked, { kind: 'revoked', removed, kept });
       return { ok: true, value: { request: revoked, already: false } };
     } catch (error) {
       if (error instanceof OwnershipLost) return this.stopFenced(claimed, error);
@@ -181,7 +178,7 @@ export class RevocationService {
       const retryAt = automatic ? new Date(clock.now().getTime() + this.backoffMs(attempts)) : undefined;
       const alertEvery = this.deps.alertApproversEvery ?? 6;
       const callApprovers = attempts === 1 || attempts % alertEvery === 0;
-      const back = await store.transition(
+      const back = await report.transition(
         requestId,
         'revoking',
         from,
@@ -193,6 +190,7 @@ export class RevocationService {
           type: 'revoke_failed',
           details: { ...failure, attempts, retryAt: retryAt?.toISOString() ?? null },
         },
+        final({ kind: 'revoke_failed', failure, retryAt, attempts, failingSince, callApprovers }),
         claimed.leaseGeneration,
       );
       if (!back)
@@ -200,14 +198,6 @@ export class RevocationService {
           claimed,
           (await this.lease.lost(claimed, 'revoking')) ?? new OwnershipLost(undefined),
         );
-      await report.final(back, {
-        kind: 'revoke_failed',
-        failure,
-        retryAt,
-        attempts,
-        failingSince,
-        callApprovers,
-      });
       return refuse(
         `The revocation failed: ${failure.code}: ${failure.message}. The grant may still be in place.`,
       );

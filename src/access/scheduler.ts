@@ -89,7 +89,7 @@ export class LifecycleScheduler {
     const now = clock.now();
     const cutoff = new Date(now.getTime() - pendingTtlSeconds * 1000);
     for (const pending of await store.listRequests({ states: ['pending'], createdBefore: cutoff }))
-      await expirePending({ store, clock, report }, pending, pendingTtlSeconds);
+      await expirePending({ clock, report }, pending, pendingTtlSeconds);
   }
 
   private async remindApprovers(): Promise<void> {
@@ -98,17 +98,11 @@ export class LifecycleScheduler {
     const cutoff = new Date(now.getTime() - remindAfterSeconds * 1000);
     for (const pending of await store.listRequests({ states: ['pending'], createdBefore: cutoff })) {
       if (pending.approversRemindedAt || !(await store.claimReminder(pending.id, 'approvers', now))) continue;
-      await store.appendEvent({
-        requestId: pending.id,
-        at: now,
-        actor: 'bot',
-        type: 'reminded',
-        details: { who: 'approvers' },
-      });
-      await report.step(pending, {
-        kind: 'remind_approvers',
-        pendingFor: formatDuration(Math.floor((now.getTime() - pending.createdAt.getTime()) / 1000)),
-      });
+      const pendingFor = formatDuration(Math.floor((now.getTime() - pending.createdAt.getTime()) / 1000));
+      await report.record(
+        { requestId: pending.id, at: now, actor: 'bot', type: 'reminded', details: { who: 'approvers' } },
+        { thread: { kind: 'remind_approvers', pendingFor } },
+      );
     }
   }
 
@@ -121,14 +115,10 @@ export class LifecycleScheduler {
       if (!grant.expiresAt || grant.expiresAt <= now || grant.requesterRemindedAt) continue;
       if ((grant.durationSeconds ?? 0) < 2 * lead) continue;
       if (!(await store.claimReminder(grant.id, 'requester', now))) continue;
-      await store.appendEvent({
-        requestId: grant.id,
-        at: now,
-        actor: 'bot',
-        type: 'reminded',
-        details: { who: 'requester' },
-      });
-      await report.tellRequester(grant, { kind: 'ending_soon', expiresAt: grant.expiresAt });
+      await report.record(
+        { requestId: grant.id, at: now, actor: 'bot', type: 'reminded', details: { who: 'requester' } },
+        { requester: { kind: 'ending_soon', expiresAt: grant.expiresAt } },
+      );
     }
   }
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isDatabaseUnreachable } from '../errors';
 import { generatePlan, policyNameFor } from '../policy';
 import type { ConnectInstanceScope, PolicyPlan } from '../policy';
 import type { Logger } from '../log';
@@ -14,7 +15,7 @@ import { PlanVerifier } from './integrity';
 import { foreignPolicyRefusal, ownerOfInlineDocument } from './ownership';
 import { GrantRemover } from './removal';
 import { OutboxDeliverer } from './outbox';
-import { Reporter } from './reporter';
+import { final, Reporter } from './reporter';
 import { parseRoleInput, partitionOf, roleRefusal, RoleInputError } from './roles';
 import type { RoleRules } from './roles';
 import type { AccessRequest, RoleRef, SlackMessageRef } from './types';
@@ -87,6 +88,21 @@ export interface PreparedRequest {
   instance?: ConnectInstanceScope;
   durationSeconds?: number;
   reason: string;
+}
+
+/**
+ * The decision was recorded, then the database went away while the plan was being applied. Nothing is lost: the
+ * request stays approved under its lease and whoever takes it over once the database is back (this process's
+ * scheduler or another replica) reads the role and finishes.
+ */
+export class ApplyInterrupted extends Error {
+  override readonly name = 'ApplyInterrupted';
+  constructor(
+    readonly requestId: string,
+    override readonly cause: unknown,
+  ) {
+    super(`request ${requestId} was approved, and applying it was interrupted: the database is unreachable`);
+  }
 }
 
 export class AccessService {
@@ -475,7 +491,8 @@ export class AccessService {
     const expiresAt = request.durationSeconds
       ? new Date(now.getTime() + request.durationSeconds * 1000)
       : undefined;
-    const approved = await store.transition(
+    // The thread records who approved before anything is written (even if the process dies mid-apply).
+    const approved = await this.report.transition(
       requestId,
       'pending',
       'approved',
@@ -487,15 +504,13 @@ export class AccessService {
         type: 'approved',
         details: { sha256: request.sha256, expiresAt: expiresAt?.toISOString() ?? null },
       },
+      { thread: { kind: 'approved', by: userId }, card: true },
     );
     if (!approved) {
       const current = await store.getRequest(requestId);
       return refuse(current ? alreadyDecided(current) : noSuchRequest(requestId));
     }
-    // The thread records who approved before anything is written (even if the process dies mid-apply).
-    await this.report.step(approved, { kind: 'approved', by: userId });
-    void this.report.updateCard(approved);
-    return { ok: true, value: await this.applier.apply(approved) };
+    return { ok: true, value: await this.applyDecided(approved) };
   }
 
   async deny(
@@ -512,18 +527,18 @@ export class AccessService {
       await this.recordRefusal(requestId, userId, check.message);
       return check;
     }
-    const denied = await store.transition(
+    const denied = await this.report.transition(
       requestId,
       'pending',
       'denied',
       { decidedBy: userId, decidedAt: clock.now(), denyReason: trimmed },
       { requestId, at: clock.now(), actor: userId, type: 'denied', details: { reason: trimmed } },
+      final({ kind: 'denied', by: userId, reason: trimmed }),
     );
     if (!denied) {
       const current = await store.getRequest(requestId);
       return refuse(current ? alreadyDecided(current) : noSuchRequest(requestId));
     }
-    await this.report.final(denied, { kind: 'denied', by: userId, reason: trimmed });
     return { ok: true, value: denied };
   }
 
@@ -546,7 +561,7 @@ export class AccessService {
       );
     const problem = await this.approvalRefusal(request);
     if (problem) return refuse(problem);
-    const retried = await store.transition(
+    const retried = await this.report.transition(
       requestId,
       'failed',
       'approved',
@@ -558,11 +573,20 @@ export class AccessService {
         type: 'retried',
         details: { previousFailure: request.failure ?? null },
       },
+      { thread: { kind: 'retried', by: userId }, card: true },
     );
     if (!retried) return refuse(`Request ${requestId} is no longer failed; nothing was changed.`);
-    await this.report.step(retried, { kind: 'retried', by: userId });
-    void this.report.updateCard(retried);
-    return { ok: true, value: await this.applier.apply(retried) };
+    return { ok: true, value: await this.applyDecided(retried) };
+  }
+
+  /** Applies a recorded decision; a database outage meanwhile is said as such (see ApplyInterrupted). */
+  private async applyDecided(request: AccessRequest): Promise<AccessRequest> {
+    try {
+      return await this.applier.apply(request);
+    } catch (error) {
+      if (isDatabaseUnreachable(error)) throw new ApplyInterrupted(request.id, error);
+      throw error;
+    }
   }
 
   private async recordRefusal(requestId: string, userId: string, reason: string): Promise<void> {

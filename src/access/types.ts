@@ -132,6 +132,8 @@ export const EVENT_TYPES = [
   'fenced',
   /** A write that landed after the request moved on (revoked, revoking) was undone. */
   'late_write_undone',
+  /** On a resumed apply, a write found its result already on the role and was skipped. */
+  'already_in_place',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -163,6 +165,13 @@ export interface OutboxMessage {
   createdAt: Date;
   attempts: number;
 }
+
+/**
+ * A message to queue in the same transaction as the event it reports, so that the event and its telling are
+ * written together or not at all. A card update carries no text: the store snapshots the request as the
+ * transaction left it. `at` is when it was queued, in real time (the deliverer's clock, whatever the workflow's).
+ */
+export type OutboxDraft = ({ kind: 'thread' | 'requester'; notice: string } | { kind: 'card' }) & { at: Date };
 
 /** Fields a transition may set alongside the new state. */
 export type TransitionPatch = RequestPatch;

@@ -9,10 +9,12 @@ import type { BufferedIncomingMessage } from '@slack/bolt';
  *
  * - a declared Content-Length over {@link SLACK_BODY_LIMIT} is answered 413 before a byte of the body is read;
  * - a request without a well-formed `X-Slack-Signature` or with a timestamp more than 5 minutes off is answered 401
- *   before its body is read (except Slack's unsigned `ssl_check`, a few bytes, answered 200 as Bolt does);
+ *   before its body is read (except Slack's unsigned `ssl_check`, a few bytes of declared length, answered 200 as
+ *   Bolt does);
  * - the body is then read, counting bytes: past the limit (chunked bodies too) the answer is 413 at once and no
- *   more of it is kept; all bodies being read together share {@link INBOUND_BUFFER_BUDGET} (503 past it), and one
- *   must arrive within {@link BODY_TIMEOUT_MS} (408). After a refusal nothing more is read, and the connection
+ *   more of it is kept; all bodies being read together share {@link INBOUND_BUFFER_BUDGET}, each reserving its
+ *   declared length (or a chunk) before its first byte is read (503 past it, on the headers if it is spent), and one
+ *   must arrive within {@link BODY_TIMEOUT_MS} (408). After a refusal nothing more is kept, and the connection
  *   is closed {@link LINGER_MS} later;
  * - the HMAC-SHA256 of `v0:<timestamp>:<raw bytes>` is compared in constant time: 401 on a mismatch, the body never
  *   parsed. Only then is the request handed to Bolt with the bytes already read (`rawBody`), and Bolt checks the
@@ -35,6 +37,9 @@ export const SLACK_BODY_LIMIT = 2 * 1024 * 1024;
  * bounds what a flood with made-up signatures (read to the end before they are found out) holds at once.
  */
 export const INBOUND_BUFFER_BUDGET = 16 * 1024 * 1024;
+
+/** What a body of undeclared length (chunked) reserves of the budget before it is read: one socket read. */
+const CHUNKED_RESERVATION = 64 * 1024;
 
 /** A body must have arrived this long after its headers (Slack sends it at once). */
 export const BODY_TIMEOUT_MS = 10_000;
@@ -87,17 +92,22 @@ export function guardSlackRequests(next: RequestListener, options: InboundGuardO
 
     /**
      * Answers `status`, empty. With body left unread, the answer goes out at once and says the connection closes;
-     * what was read of the body is dropped, nothing more is read, and the connection is closed LINGER_MS later:
-     * time for a client still sending to read the answer rather than a reset.
+     * the rest of the body is dropped as it comes, and the connection is closed LINGER_MS later: time for a client
+     * still sending to read the answer rather than a reset.
      */
     const refuse = (status: number, reason: string, bytesRead: number, bodyLeft: boolean) => {
       options.onRefused?.({ status, reason, bytesRead });
       if (res.headersSent || res.destroyed) return;
       if (!bodyLeft) return void res.writeHead(status, { 'content-length': '0' }).end();
       res.writeHead(status, { 'content-length': '0', connection: 'close' }).flushHeaders();
+      // Nothing more is read: the request is paused and its socket stopped until it is closed. A request being read
+      // may have a read scheduled that starts the socket again on this tick (Node's HTTP server does so when the
+      // request's stream asks): the socket is stopped once more after such work has run, or under a flood each
+      // refused body would be buffered whole. At most a chunk or two stay held.
+      req.removeAllListeners('data');
       req.pause();
-      while (req.read() !== null); // reading starts the socket again: pause it after
       req.socket.pause();
+      setImmediate(() => req.socket.pause());
       const timer = setTimeout(() => req.destroy(), lingerMs);
       req.on('error', () => undefined).once('close', () => clearTimeout(timer));
     };
@@ -108,8 +118,13 @@ export function guardSlackRequests(next: RequestListener, options: InboundGuardO
 
     const signature = req.headers['x-slack-signature'];
     if (signature === undefined) {
-      // Slack's ssl_check is the only unsigned request Bolt answers (with an empty 200, its token dropped).
-      if (req.headers['content-type'] !== FORM || (contentLength ?? 0) > SSL_CHECK_LIMIT)
+      // Slack's ssl_check is the only unsigned request Bolt answers (with an empty 200, its token dropped): a small
+      // form with its length declared. Anything else unsigned is refused on its headers, its body never read.
+      if (
+        req.headers['content-type'] !== FORM ||
+        contentLength === undefined ||
+        contentLength > SSL_CHECK_LIMIT
+      )
         return refuse(401, 'unsigned', 0, true);
       return void readBody(SSL_CHECK_LIMIT, 401, (body) => {
         if (body === undefined) return;
@@ -149,6 +164,11 @@ export function guardSlackRequests(next: RequestListener, options: InboundGuardO
      * request is refused or gone.
      */
     function readBody(max: number, overStatus: number, done: (body: Buffer | undefined) => void): void {
+      // The budget is reserved before the first byte is read: the declared length, or a chunk for a body without
+      // one. When the budget is spent the request is refused on its headers, never read.
+      let held = contentLength ?? CHUNKED_RESERVATION;
+      if (buffered + held > budget) return refuse(503, 'inbound buffer budget spent', 0, true);
+      buffered += held;
       const chunks: Buffer[] = [];
       let received = 0;
       let finished = false;
@@ -157,20 +177,20 @@ export function guardSlackRequests(next: RequestListener, options: InboundGuardO
         if (finished) return;
         finished = true;
         clearTimeout(timer);
-        buffered -= received;
+        buffered -= held;
         req.off('data', onData).off('end', onEnd).off('error', onGone).off('close', onGone);
         chunks.length = 0;
-        if (status !== undefined) {
-          req.pause(); // a flowing request would start the socket again
-          refuse(status, reason!, received, true);
-        }
+        if (status !== undefined) refuse(status, reason!, received, true);
         done(body);
       };
       const onData = (chunk: Buffer) => {
         received += chunk.length;
-        buffered += chunk.length;
         if (received > max) return finish(undefined, overStatus, `body over ${max} bytes`);
-        if (buffered > budget) return finish(undefined, 503, 'inbound buffer budget spent');
+        if (received > held) {
+          buffered += received - held;
+          held = received;
+          if (buffered > budget) return finish(undefined, 503, 'inbound buffer budget spent');
+        }
         chunks.push(chunk);
       };
       const onEnd = () => finish(Buffer.concat(chunks, received));

@@ -5,7 +5,7 @@ import type { RequestCommand } from '../access/command';
 import { checkDuration, durationProblem } from '../access/duration';
 import type { AccessQueries } from '../access/queries';
 import type { RevocationService } from '../access/revocation';
-import { noSuchRequest, originRefusal } from '../access/service';
+import { ApplyInterrupted, noSuchRequest, originRefusal } from '../access/service';
 import type { AccessService, RequestField } from '../access/service';
 import type { Clock, Notifier } from '../access/ports';
 import type { Store } from '../store/store';
@@ -36,6 +36,17 @@ export const COMMAND = '/cases-access';
 
 const DATABASE_DOWN =
   ':hourglass: The bot’s database is unreachable right now; nothing was changed. Try again in a minute.';
+
+/** The decision is recorded; the database went away while applying it (see ApplyInterrupted). */
+const applyInterrupted = (error: ApplyInterrupted, decision: 'approval' | 'retry') =>
+  `:hourglass: Your ${decision} of \`${error.requestId}\` is recorded, but the bot’s database became unreachable while the policy was being applied. Nothing is lost: the bot finishes applying it by itself once the database is back, and the request’s thread will show each step. There is no need to click again.`;
+
+/** What a decider is told when their click met an error: the database's state decides what happened. */
+function clickFailed(error: unknown, decision: 'approval' | 'retry'): string {
+  if (error instanceof ApplyInterrupted) return applyInterrupted(error, decision);
+  if (isDatabaseUnreachable(error)) return DATABASE_DOWN;
+  return `:x: The ${decision} could not be processed; the error is in the bot’s log.`;
+}
 
 const BUSY =
   ':hourglass: cases-access is busy right now (or still working on your earlier clicks and commands); nothing was changed. Try again in a minute.';
@@ -307,7 +318,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
         if (error instanceof ApproverLookupError)
           return void (await refuseClick(user, respond, lookupFailed(error)));
         logger.error('approve failed', { error, user });
-        await privately(respond, ':x: The approval could not be processed; the error is in the bot’s log.');
+        await privately(respond, clickFailed(error, 'approval'));
       }
     }, user);
     if (!ran) await refuseClick(user, respond, BUSY);
@@ -325,7 +336,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
         if (error instanceof ApproverLookupError)
           return void (await refuseClick(user, respond, lookupFailed(error)));
         logger.error('retry failed', { error, user });
-        await privately(respond, ':x: The retry could not be processed; the error is in the bot’s log.');
+        await privately(respond, clickFailed(error, 'retry'));
       }
     }, user);
     if (!ran) await refuseClick(user, respond, BUSY);

@@ -10,6 +10,7 @@ import type {
   RequestPatch,
   RequestQuery,
   RequestState,
+  OutboxDraft,
   OutboxKind,
   OutboxMessage,
   SlackMessageRef,
@@ -70,9 +71,10 @@ export class KyselyStore implements Store {
     to: RequestState,
     patch: RequestPatch,
     event: NewAuditEvent,
-    generation?: number,
+    options: { generation?: number; outbox?: OutboxDraft[] } = {},
   ): Promise<AccessRequest | undefined> {
     assertEventFor(id, event);
+    const { generation, outbox = [] } = options;
     return this.db.transaction().execute(async (trx) => {
       // The single atomic compare-and-set: whoever's UPDATE matches `state = from` first wins; the others match 0 rows.
       let update = trx
@@ -88,7 +90,9 @@ export class KyselyStore implements Store {
       // numUpdatedRows is a bigint (better-sqlite3 `changes`, pg `rowCount`, both converted by Kysely).
       if (result.numUpdatedRows !== 1n) return undefined;
       await insertEvent(trx, event, this.dialect);
-      return mustGet(trx, id);
+      const updated = await mustGet(trx, id);
+      await insertOutbox(trx, updated, outbox);
+      return updated;
     });
   }
 
@@ -169,8 +173,12 @@ export class KyselyStore implements Store {
     return result.numUpdatedRows === 1n;
   }
 
-  async appendEvent(event: NewAuditEvent): Promise<AuditEvent> {
-    return this.db.transaction().execute((trx) => insertEvent(trx, event, this.dialect));
+  async appendEvent(event: NewAuditEvent, outbox: OutboxDraft[] = []): Promise<AuditEvent> {
+    return this.db.transaction().execute(async (trx) => {
+      const appended = await insertEvent(trx, event, this.dialect);
+      if (outbox.length) await insertOutbox(trx, await mustGet(trx, event.requestId), outbox);
+      return appended;
+    });
   }
 
   async listAllEvents(since?: Date): Promise<AuditEvent[]> {
@@ -187,25 +195,6 @@ export class KyselyStore implements Store {
       .orderBy('seq', 'asc')
       .execute();
     return rows.map(rowToEvent);
-  }
-
-  async enqueueOutbox(message: {
-    requestId: string;
-    kind: OutboxKind;
-    notice?: string;
-    at: Date;
-  }): Promise<void> {
-    const at = dateToText(message.at);
-    await this.db
-      .insertInto('outbox')
-      .values({
-        request_id: message.requestId,
-        kind: message.kind,
-        notice: message.notice ?? null,
-        created_at: at,
-        next_attempt_at: at,
-      })
-      .execute();
   }
 
   async dueOutbox(now: Date, limit: number): Promise<OutboxMessage[]> {
@@ -306,6 +295,28 @@ export class KyselyStore implements Store {
 
 /** A fixed key for the advisory lock that serialises appends to the hash chain on PostgreSQL. */
 export const PG_EVENT_CHAIN_LOCK_KEY = 2003986952092126730n;
+
+/**
+ * Queues messages in the caller's transaction, in the order given (ids rise in insert order, and delivery per
+ * request follows ids). A card update snapshots the request as the transaction left it.
+ */
+async function insertOutbox(
+  trx: Transaction<Database>,
+  request: AccessRequest,
+  drafts: OutboxDraft[],
+): Promise<void> {
+  for (const draft of drafts)
+    await trx
+      .insertInto('outbox')
+      .values({
+        request_id: request.id,
+        kind: draft.kind,
+        notice: draft.kind === 'card' ? JSON.stringify(request) : draft.notice,
+        created_at: dateToText(draft.at),
+        next_attempt_at: dateToText(draft.at),
+      })
+      .execute();
+}
 
 /**
  * Appends to the hash chain: the next seq and the hash over the previous one, in the caller's transaction.

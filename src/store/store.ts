@@ -6,7 +6,7 @@ import type {
   RequestPatch,
   RequestQuery,
   RequestState,
-  OutboxKind,
+  OutboxDraft,
   OutboxMessage,
   SlackMessageRef,
   TransitionPatch,
@@ -28,8 +28,12 @@ export interface Store {
     to: RequestState,
     patch: TransitionPatch,
     event: NewAuditEvent,
-    /** Only if the lease generation is still this one (an owner finishing its own work). */
-    generation?: number,
+    options?: {
+      /** Only if the lease generation is still this one (an owner finishing its own work). */
+      generation?: number;
+      /** Queued for Slack in the same transaction, after the event; a card update snapshots the updated request. */
+      outbox?: OutboxDraft[];
+    },
   ): Promise<AccessRequest | undefined>;
   /** Sets fields that are not the state (e.g. what a grant attached so far). */
   updateRequest(id: string, patch: RequestPatch): Promise<void>;
@@ -46,8 +50,11 @@ export interface Store {
   renewLease(id: string, state: RequestState, generation: number, until: Date): Promise<boolean>;
   /** Sets the reminder time only if none is set yet; true for the one caller that did. */
   claimReminder(id: string, who: 'approvers' | 'requester', at: Date): Promise<boolean>;
-  /** Appends to the hash chain: each event's hash covers the previous hash and its own canonical content. */
-  appendEvent(event: NewAuditEvent): Promise<AuditEvent>;
+  /**
+   * Appends to the hash chain: each event's hash covers the previous hash and its own canonical content. `outbox`
+   * messages are queued in the same transaction (a card update snapshots the request as it is).
+   */
+  appendEvent(event: NewAuditEvent, outbox?: OutboxDraft[]): Promise<AuditEvent>;
   /** Events of one request, oldest first. */
   listEvents(requestId: string): Promise<AuditEvent[]>;
   /** Every event in order, optionally from a time on (the export and the chain check). */
@@ -56,8 +63,6 @@ export interface Store {
   claimDelivery(key: string, at: Date): Promise<boolean>;
   /** Forgets deliveries recorded before `before` (Slack retries within minutes); returns how many. */
   pruneDeliveries(before: Date): Promise<number>;
-  /** Queues a message for Slack (the outbox); messages of one request are delivered in the order queued. */
-  enqueueOutbox(message: { requestId: string; kind: OutboxKind; notice?: string; at: Date }): Promise<void>;
   /**
    * The next message of each request that has one due: the oldest undelivered message of its request, if its time
    * has come and no other worker holds it. At most `limit`, oldest first.

@@ -342,6 +342,19 @@ suite('PostgreSQL unreachable mid-flight', () => {
     expect(rig.iamWrites()).toBe(0);
   }, 30_000);
 
+  it('(b) an Approve click while the database is away changes nothing and says to try again', async () => {
+    const id = requestIdFrom((await rig.h.command(`onboard ${ROLE} click while down`)).reply);
+    rig.proxy.cut('refuse');
+    expect(await rig.h.click(ACTION.approve, id, APPROVER, 'approve-while-down')).toBe(200);
+    const answer = await rig.answerTo('approve-while-down', CONNECT_TIMEOUT_MS + 5_000);
+    expect(answer?.args.text).toBe(
+      ':hourglass: The bot’s database is unreachable right now; nothing was changed. Try again in a minute.',
+    );
+    rig.proxy.restore();
+    expect((await rig.store.getRequest(id))?.state).toBe('pending');
+    expect(rig.iamWrites()).toBe(0);
+  }, 30_000);
+
   // ---------------------------------------------------------------------------------------------------------------
   // (c) an approval in flight
 
@@ -363,10 +376,15 @@ suite('PostgreSQL unreachable mid-flight', () => {
     rig.proxy.cut('refuse');
     held.release();
     await waitFor(() => rig.h.iam.callsOf('PutRolePolicy')[0]?.status === 200);
-    // The apply cannot record what IAM did; it gives up and the approver is told privately.
+    // The apply cannot record what IAM did; it stops, and the approver is told privately that the approval stands
+    // and that the bot will finish by itself (not that something failed, nor to click again).
     const told = await rig.answerTo('approve-in-flight', CONNECT_TIMEOUT_MS + 5_000);
     expect(told).toBeDefined();
     expect(told!.args.response_type).toBe('ephemeral');
+    expect(told!.args.text).toContain(`Your approval of \`${id}\` is recorded`);
+    expect(told!.args.text).toContain('finishes applying it by itself once the database is back');
+    expect(told!.args.text).toContain('no need to click again');
+    expect(told!.args.text).not.toMatch(/could not be processed/);
     expect(rig.logged('approve failed')).toBe(true);
     // Meanwhile, seen directly: IAM holds the document; the request is still approved under its lease (nothing
     // recorded it as failed), so it is not lost.

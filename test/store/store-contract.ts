@@ -309,7 +309,7 @@ export function storeContract(factory: StoreFactory): void {
         'applied',
         { completedAt: new Date() },
         event(r.id, 'applied'),
-        1,
+        { generation: 1 },
       );
       expect(stale).toBeUndefined();
       expect((await store.listEvents(r.id)).map((e) => e.type)).toEqual(['requested', 'approved']);
@@ -319,7 +319,7 @@ export function storeContract(factory: StoreFactory): void {
         'applied',
         { completedAt: new Date() },
         event(r.id, 'applied'),
-        2,
+        { generation: 2 },
       );
       expect(current?.state).toBe('applied');
     });
@@ -414,6 +414,97 @@ export function storeContract(factory: StoreFactory): void {
 
     it('lists nothing for an unknown request', async () => {
       expect(await store.listEvents('nope')).toEqual([]);
+    });
+  });
+
+  describe('outbox messages written with their event', () => {
+    const queued = new Date('2025-03-04T05:06:09.000Z');
+    const far = new Date('2030-01-01T00:00:00.000Z');
+    const due = async (requestId: string) => {
+      // Delivered one by one, the way the deliverer does: the oldest undelivered message of the request first.
+      const out = [];
+      for (;;) {
+        const [next] = (await store.dueOutbox(far, 100)).filter((m) => m.requestId === requestId);
+        if (!next) return out;
+        out.push(next);
+        await store.settleOutbox(next.id, { delivered: far });
+      }
+    };
+
+    it('a transition queues its messages in order, the card update carrying the request as it left it', async () => {
+      const r = await create();
+      const denied = await store.transition(
+        r.id,
+        'pending',
+        'denied',
+        { decidedBy: 'U1', denyReason: 'no' },
+        event(r.id, 'denied'),
+        {
+          outbox: [
+            { kind: 'thread', notice: '{"kind":"denied"}', at: queued },
+            { kind: 'requester', notice: '{"kind":"denied","dm":true}', at: queued },
+            { kind: 'card', at: queued },
+          ],
+        },
+      );
+      const messages = await due(r.id);
+      expect(
+        messages.map((m) => [m.kind, m.notice === undefined ? undefined : m.notice.slice(0, 17)]),
+      ).toEqual([
+        ['thread', '{"kind":"denied"}'],
+        ['requester', '{"kind":"denied",'],
+        ['card', expect.any(String)],
+      ]);
+      const snapshot = JSON.parse(messages[2]!.notice!) as Record<string, unknown>;
+      expect(snapshot).toMatchObject({ id: r.id, state: 'denied', decidedBy: 'U1', denyReason: 'no' });
+      expect(snapshot).toEqual(JSON.parse(JSON.stringify(denied)));
+    });
+
+    it('a transition that loses queues nothing', async () => {
+      const r = await create();
+      const lost = await store.transition(r.id, 'approved', 'applied', {}, event(r.id, 'applied'), {
+        outbox: [
+          { kind: 'thread', notice: '{}', at: queued },
+          { kind: 'card', at: queued },
+        ],
+      });
+      expect(lost).toBeUndefined();
+      expect(await due(r.id)).toEqual([]);
+      expect(await store.pendingOutbox()).toBe(0);
+    });
+
+    it('an event that cannot be written queues nothing, and moves nothing', async () => {
+      const r = await create();
+      // A value JSON cannot hold fails the event's insert inside the transaction.
+      const bad = event(r.id, 'denied', { details: { n: 1n } as unknown as Record<string, unknown> });
+      await expect(
+        store.transition(r.id, 'pending', 'denied', {}, bad, {
+          outbox: [{ kind: 'thread', notice: '{}', at: queued }],
+        }),
+      ).rejects.toHaveProperty('message');
+      expect((await store.getRequest(r.id))?.state).toBe('pending');
+      expect(await store.pendingOutbox()).toBe(0);
+    });
+
+    it('appendEvent queues its messages after the event, in order per request', async () => {
+      const a = await create();
+      const b = await create();
+      await store.appendEvent(event(a.id, 'iam_call'), [{ kind: 'thread', notice: '{"n":1}', at: queued }]);
+      await store.appendEvent(event(b.id, 'iam_call'), [{ kind: 'thread', notice: '{"n":"b"}', at: queued }]);
+      await store.appendEvent(event(a.id, 'verified'), [
+        { kind: 'thread', notice: '{"n":2}', at: queued },
+        { kind: 'card', at: queued },
+      ]);
+      await store.appendEvent(event(a.id, 'card_posted'));
+      expect(await store.pendingOutbox()).toBe(4);
+      // Due from the time each was queued (the deliverer's real time, not the event's).
+      expect(await store.dueOutbox(new Date(queued.getTime() - 1), 10)).toEqual([]);
+      expect((await store.dueOutbox(queued, 10)).map((m) => m.createdAt)).toEqual([queued, queued]);
+      const ofA = await due(a.id);
+      expect(ofA.map((m) => m.kind)).toEqual(['thread', 'thread', 'card']);
+      expect(ofA.slice(0, 2).map((m) => m.notice)).toEqual(['{"n":1}', '{"n":2}']);
+      expect(JSON.parse(ofA[2]!.notice!)).toMatchObject({ id: a.id, state: 'pending' });
+      expect((await due(b.id)).map((m) => m.notice)).toEqual(['{"n":"b"}']);
     });
   });
 

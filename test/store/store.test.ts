@@ -28,6 +28,31 @@ describe('Store on a SQLite file', () => {
 });
 
 describe('openStore (SQLite)', () => {
+  it('an event whose outbox message cannot be written is not written either, nor its state change', async () => {
+    const file = path.join(tmp, 'outbox-gone.db');
+    const store = await openStore(`sqlite:${file}`);
+    try {
+      const r = newRequest();
+      await store.createRequest(r, event(r.id, 'requested'));
+      // Another connection takes the outbox away: the message's insert fails inside the transaction.
+      const raw = new SqliteDatabase(file);
+      raw.exec('ALTER TABLE outbox RENAME TO outbox_gone');
+      raw.close();
+      await expect(
+        store.transition(r.id, 'pending', 'denied', { denyReason: 'x' }, event(r.id, 'denied'), {
+          outbox: [{ kind: 'thread', notice: '{}', at: new Date() }],
+        }),
+      ).rejects.toHaveProperty('message', expect.stringContaining('outbox'));
+      await expect(
+        store.appendEvent(event(r.id, 'reminded'), [{ kind: 'card', at: new Date() }]),
+      ).rejects.toHaveProperty('message');
+      expect((await store.getRequest(r.id))?.state).toBe('pending');
+      expect((await store.listEvents(r.id)).map((e) => e.type)).toEqual(['requested']);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('keeps a request across close and reopen, in WAL mode', async () => {
     const url = `sqlite:${path.join(tmp, 'persist.db')}`;
     const r = newRequest({ instance: { instanceId: 'i-1', region: 'us-east-1' } });
