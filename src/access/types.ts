@@ -171,7 +171,9 @@ export interface OutboxMessage {
  * written together or not at all. A card update carries no text: the store snapshots the request as the
  * transaction left it. `at` is when it was queued, in real time (the deliverer's clock, whatever the workflow's).
  */
-export type OutboxDraft = ({ kind: 'thread' | 'requester'; notice: string } | { kind: 'card' }) & { at: Date };
+export type OutboxDraft = ({ kind: 'thread' | 'requester'; notice: string } | { kind: 'card' }) & {
+  at: Date;
+};
 
 /** Fields a transition may set alongside the new state. */
 export type TransitionPatch = RequestPatch;
