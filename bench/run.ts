@@ -561,7 +561,7 @@ async function report(m: Measured): Promise<void> {
         t.result ?? '',
         `${t.bot10k} ${t.unit}`,
         `${t.seededVsEmpty}×`,
-        t.seededResult,
+        t.seededResult ?? '',
         t.noise === null ? '' : `±${Math.round(t.noise * 100)}%`,
       ]);
     const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
@@ -776,7 +776,7 @@ function tableRow(r: Row) {
     result: r.target === undefined || targetValue === undefined ? null : verdict(targetValue <= r.target.max),
     bot10k: round(r.bot10k),
     seededVsEmpty: round(seededRatio),
-    seededResult: verdict(seededRatio <= SEEDED_MAX_RATIO),
+    seededResult: Number.isNaN(seededRatio) ? null : verdict(seededRatio <= SEEDED_MAX_RATIO),
     noise: r.noise === undefined ? null : round(r.noise),
   };
 }
