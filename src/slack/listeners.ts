@@ -23,7 +23,7 @@ import {
   revokeModal,
 } from './blocks';
 import type { RequestFieldName } from './blocks';
-import { code, escapeMrkdwn } from './mrkdwn';
+import { code, escapeMrkdwn, typedText } from './mrkdwn';
 import { originOfAction, parseDialogMetadata } from './origin';
 import { ApproverLookupError } from './approvers';
 import { RefusalLimiter } from './refusal-limiter';
@@ -190,7 +190,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
       logger.info('duplicate delivery of a command ignored', { user: command.user_id });
       return;
     }
-    const parsed = parseCommand(command.text ?? '');
+    const parsed = parseCommand(typedText(command.text ?? ''));
     const user = command.user_id;
     if (parsed.kind === 'modal')
       return void (await client.views.open({ trigger_id: command.trigger_id, view: requestModal() }));

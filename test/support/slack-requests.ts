@@ -34,7 +34,10 @@ const fakeActionTs = (): string => (Date.now() / 1000).toFixed(6);
 
 export interface SlashCommandInput {
   command?: string;
+  /** What the user typed: sent escaped as Slack does, unless `rawText`. */
   text: string;
+  /** Send `text` exactly as given (to show what a payload Slack never sends would do). */
+  rawText?: boolean;
   userId: string;
   userName?: string;
   channelId?: string;
@@ -43,6 +46,11 @@ export interface SlashCommandInput {
   triggerId?: string;
   teamId?: string;
   apiAppId?: string;
+}
+
+/** Slack escapes &, < and > in a slash command's text (dialog values are sent as typed). */
+export function slackEscaped(typed: string): string {
+  return typed.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** Form body of a slash command, with the fields Slack sends. */
@@ -56,7 +64,8 @@ export function slashCommandBody(input: SlashCommandInput): string {
     user_id: input.userId,
     user_name: input.userName ?? input.userId.toLowerCase(),
     command: input.command ?? '/cases-access',
-    text: input.text,
+    // What the user typed, escaped as Slack sends command text (&, <, > as entities); `rawText` sends it as is.
+    text: input.rawText ? input.text : slackEscaped(input.text),
     api_app_id: input.apiAppId ?? 'A1',
     is_enterprise_install: 'false',
     response_url: input.responseUrl,
