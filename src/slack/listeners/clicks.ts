@@ -1,0 +1,124 @@
+import type { App, BlockButtonAction } from '@slack/bolt';
+import { noSuchRequest, originRefusal } from '../../access/service';
+import { ApproverLookupError } from '../approvers';
+import { ACTION, denyModal, policyModal, revokeModal } from '../blocks';
+import { originOfAction } from '../origin';
+import {
+  BUSY,
+  CHECK_TIMED_OUT,
+  DIALOG_CHECK_MS,
+  clickFailed,
+  lookupFailed,
+  privately,
+  within,
+} from './answers';
+import type { ListenerContext } from './context';
+
+/** The card's buttons: each click is checked against the request it names and the message it came from. */
+export function registerClicks(app: App, context: ListenerContext): void {
+  const { service, revocations, store, logger, queue, refuseClick, mutedClick } = context;
+  app.action<BlockButtonAction>(ACTION.approve, async ({ ack, body, action, respond }) => {
+    await ack();
+    const user = body.user.id;
+    if (mutedClick(user, 'approve')) return;
+    const ran = await queue.run(async () => {
+      try {
+        const outcome = await service.approve(action.value ?? '', user, originOfAction(body));
+        if (!outcome.ok) await refuseClick(user, respond, `:no_entry_sign: ${outcome.message}`);
+      } catch (error) {
+        if (error instanceof ApproverLookupError)
+          return void (await refuseClick(user, respond, lookupFailed(error)));
+        logger.error('approve failed', { error, user });
+        await privately(respond, clickFailed(error, 'approval'));
+      }
+    }, user);
+    if (!ran) await refuseClick(user, respond, BUSY);
+  });
+
+  app.action<BlockButtonAction>(ACTION.retry, async ({ ack, body, action, respond }) => {
+    await ack();
+    const user = body.user.id;
+    if (mutedClick(user, 'retry')) return;
+    const ran = await queue.run(async () => {
+      try {
+        const outcome = await service.retry(action.value ?? '', user, originOfAction(body));
+        if (!outcome.ok) await refuseClick(user, respond, `:no_entry_sign: ${outcome.message}`);
+      } catch (error) {
+        if (error instanceof ApproverLookupError)
+          return void (await refuseClick(user, respond, lookupFailed(error)));
+        logger.error('retry failed', { error, user });
+        await privately(respond, clickFailed(error, 'retry'));
+      }
+    }, user);
+    if (!ran) await refuseClick(user, respond, BUSY);
+  });
+
+  app.action<BlockButtonAction>(ACTION.deny, async ({ ack, body, action, respond, client }) => {
+    await ack();
+    const user = body.user.id;
+    if (mutedClick(user, 'deny')) return;
+    try {
+      const origin = originOfAction(body);
+      // The dialog opens only while the click's trigger ID lives (3 s): the check must finish before that.
+      const check = await within(
+        DIALOG_CHECK_MS,
+        service.checkDecider(action.value ?? '', user, origin),
+        logger,
+        'deny check',
+      );
+      if (!check) return void (await refuseClick(user, respond, `:hourglass: ${CHECK_TIMED_OUT}`));
+      if (!check.ok) return void (await refuseClick(user, respond, `:no_entry_sign: ${check.message}`));
+      await client.views.open({ trigger_id: body.trigger_id, view: denyModal(check.value, origin) });
+    } catch (error) {
+      if (error instanceof ApproverLookupError)
+        return void (await refuseClick(user, respond, lookupFailed(error)));
+      logger.error('deny modal failed', { error, user });
+      await privately(respond, ':x: The deny dialog could not be opened; the error is in the bot’s log.');
+    }
+  });
+
+  app.action<BlockButtonAction>(ACTION.revoke, async ({ ack, body, action, respond, client }) => {
+    await ack();
+    const user = body.user.id;
+    if (mutedClick(user, 'revoke')) return;
+    try {
+      const request = await store.getRequest(action.value ?? '');
+      if (!request) return void (await refuseClick(user, respond, noSuchRequest(action.value ?? '')));
+      const origin = originOfAction(body);
+      const elsewhere = originRefusal(request, origin);
+      if (elsewhere) return void (await refuseClick(user, respond, `:no_entry_sign: ${elsewhere}`));
+      // As for Deny: the dialog needs the click's trigger ID, which lives 3 s.
+      const may = await within(DIALOG_CHECK_MS, revocations.mayRevoke(request, user), logger, 'revoke check');
+      if (may === undefined) return void (await refuseClick(user, respond, `:hourglass: ${CHECK_TIMED_OUT}`));
+      if (!may)
+        return void (await refuseClick(
+          user,
+          respond,
+          ':no_entry_sign: Only an approver or the requester can revoke this grant; nothing was changed.',
+        ));
+      if (request.state === 'revoked')
+        return void (await privately(
+          respond,
+          `Request ${request.id} was already revoked; nothing else to do.`,
+        ));
+      // Nothing was ever written for these; other states go to the dialog and RevocationService decides.
+      if (request.state === 'pending' || request.state === 'denied' || request.state === 'expired')
+        return void (await privately(
+          respond,
+          `:no_entry_sign: Request ${request.id} is ${request.state}; there is no grant to revoke.`,
+        ));
+      await client.views.open({ trigger_id: body.trigger_id, view: revokeModal(request, origin) });
+    } catch (error) {
+      if (error instanceof ApproverLookupError)
+        return void (await refuseClick(user, respond, lookupFailed(error)));
+      logger.error('revoke modal failed', { error, user });
+      await privately(respond, ':x: The revoke dialog could not be opened; the error is in the bot’s log.');
+    }
+  });
+
+  app.action<BlockButtonAction>(ACTION.viewPolicy, async ({ ack, body, action, client }) => {
+    await ack();
+    const request = await store.getRequest(action.value ?? '');
+    if (request) await client.views.open({ trigger_id: body.trigger_id, view: policyModal(request) });
+  });
+}
