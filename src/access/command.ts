@@ -1,30 +1,11 @@
 import { INSTANCE_ID } from '../policy';
+import { echo } from './echo';
 import { checkDuration, durationProblem } from './duration';
 import type { PolicyOption, Task } from '../policy';
 
 /** The slash command's grammar, parsed into what was asked. Pure. */
 
 export const MAX_REASON_LENGTH = 500;
-
-export const COMMAND_HELP = [
-  '*cases-access* grants the Amazon Connect Cases permissions AWS documents to an IAM role, after approval.',
-  '```',
-  '/cases-access onboard <role> [--managed] [--instance <connect-instance-id>] [--for <duration>] [reason…]',
-  '/cases-access view    <role> [--managed] [--instance <connect-instance-id>] [--for <duration>] [reason…]',
-  '/cases-access revoke  <request-id> [reason…]',
-  '/cases-access status  [request-id]',
-  '/cases-access audit   <role ARN | role name | request-id>',
-  '/cases-access help',
-  '```',
-  '• `/cases-access` alone opens a dialog that asks for the same things.',
-  '• `<role>`: a role ARN (`arn:aws:iam::123456789012:role/connect-admins`) or a role name in the bot’s own account.',
-  '• `onboard`: permissions to onboard an Amazon Connect instance to Cases; `view`: to view Cases domain details.',
-  '• `--managed`: AWS’s Option 2 (an AWS managed policy plus a small inline policy). Without it, Option 1: one inline policy with the minimum permissions.',
-  '• `--instance`: narrow the instance-scoped Amazon Connect actions to one instance (its ID, or its instance ARN).',
-  '• `--for`: how long the grant lasts, e.g. `30m`, `8h`, `7d`; the bot revokes it by itself at the end.',
-  '• `revoke`: remove a grant early (approvers and the requester). `status`: your requests, or one request’s history. `audit`: every grant on a role (approvers).',
-  `• The reason (up to ${MAX_REASON_LENGTH} characters) is shown to approvers. Flags go before it.`,
-].join('\n');
 
 export interface RequestCommand {
   kind: 'request';
@@ -43,8 +24,8 @@ export type ParsedCommand =
   | { kind: 'modal' }
   | RequestCommand
   | { kind: 'revoke'; requestId: string; reason: string }
-  | { kind: 'status'; requestId?: string }
-  | { kind: 'audit'; target: string }
+  | { kind: 'status'; requestId?: string; page: number }
+  | { kind: 'audit'; target: string; page: number }
   | { kind: 'error'; message: string };
 
 const REQUEST_ID = /^CA-[0-9A-HJKMNP-TV-Z]{10}$/;
@@ -53,7 +34,18 @@ export function isRequestId(text: string): boolean {
   return REQUEST_ID.test(text.toUpperCase());
 }
 
-const INSTANCE_ARN = /^arn:(aws|aws-cn|aws-us-gov):connect:([a-z0-9-]+):(\d{12}):instance\/([0-9a-f-]{36})$/i;
+// ARNs are case-sensitive: partition, service and region are lower-case (an upper-case region is no region).
+const INSTANCE_ARN =
+  /^arn:(aws|aws-cn|aws-us-gov):connect:([a-z0-9-]+):(\d{12}):instance\/([0-9a-fA-F-]{36})$/;
+
+/** Why `text` is not an instance: a sentence for the user, with a hint when only the case is wrong. */
+export function instanceProblem(text: string): string {
+  const caseOnly = !INSTANCE_ARN.test(text) && INSTANCE_ARN.test(text.toLowerCase());
+  return (
+    `${echo(text)} is not an Amazon Connect instance ID (a UUID) or instance ARN` +
+    (caseOnly ? ': in an ARN the partition, service and region are lower-case (e.g. `us-east-1`).' : '.')
+  );
+}
 
 export function parseInstanceText(
   text: string,
@@ -77,12 +69,12 @@ export function parseCommand(text: string): ParsedCommand {
   if (task !== 'onboard' && task !== 'view')
     return {
       kind: 'error',
-      message: `Unknown command \`${verb}\`. Use \`onboard\`, \`view\`, \`revoke\`, \`status\`, \`audit\` or \`help\`.`,
+      message: `Unknown command ${echo(verb)}. Use \`onboard\`, \`view\`, \`revoke\`, \`status\`, \`audit\` or \`help\`.`,
     };
   if (roleText === undefined || roleText.startsWith('--'))
     return {
       kind: 'error',
-      message: `\`${task}\` needs a role: \`/cases-access ${task} <role ARN or name> [reason…]\`.`,
+      message: `${echo(task)} needs a role: \`/cases-access ${task} <role ARN or name> [reason…]\`.`,
     };
 
   let option: PolicyOption = 'minimal';
@@ -90,7 +82,8 @@ export function parseCommand(text: string): ParsedCommand {
   let durationSeconds: number | undefined;
   let i = 0;
   for (; i < rest.length; i++) {
-    const token = rest[i]!;
+    const typed = rest[i]!;
+    const token = KNOWN_FLAGS.has(flagName(typed)) ? flagName(typed) : typed;
     if (!token.startsWith('--')) break;
     if (token === '--managed') {
       option = 'managed';
@@ -104,7 +97,7 @@ export function parseCommand(text: string): ParsedCommand {
       if (!parseInstanceText(value))
         return {
           kind: 'error',
-          message: `\`${value}\` is not an Amazon Connect instance ID (a UUID) or instance ARN.`,
+          message: instanceProblem(value),
         };
       instanceText = value;
       i++;
@@ -116,23 +109,23 @@ export function parseCommand(text: string): ParsedCommand {
       if (!parsed?.ok)
         return {
           kind: 'error',
-          message: `\`--for\` needs a duration such as \`30m\`, \`8h\` or \`7d\`${value ? `, not \`${value}\`` : ''}.`,
+          message: `\`--for\` needs a duration such as \`30m\`, \`8h\` or \`7d\`${value ? `, not ${echo(value)}` : ''}.`,
         };
       durationSeconds = parsed.seconds;
       i++;
     } else {
       return {
         kind: 'error',
-        message: `Unknown flag \`${token}\`. The flags are \`--managed\`, \`--instance <id>\` and \`--for <duration>\`.`,
+        message: `Unknown flag ${echo(token)}. The flags are \`--managed\`, \`--instance <id>\` and \`--for <duration>\`.`,
       };
     }
   }
   const reasonTokens = rest.slice(i);
-  const misplaced = reasonTokens.find((t) => /^--[a-z]/i.test(t));
+  const misplaced = reasonTokens.find((t) => /^--[a-z]/i.test(t) || KNOWN_FLAGS.has(flagName(t)));
   if (misplaced)
     return {
       kind: 'error',
-      message: `\`${misplaced}\` comes after the reason; put flags right after the role.`,
+      message: `${echo(misplaced)} comes after the reason; put flags right after the role.`,
     };
   // The reason keeps the requester's own spacing and line breaks.
   const reasonStart = matches[i + 2]?.index;
@@ -150,12 +143,24 @@ function parseLifecycleCommand(
   text: string,
   matches: RegExpMatchArray[],
 ): ParsedCommand {
+  let page = 1;
+  if (verb !== 'revoke') {
+    // `--page <n>` may come anywhere after the verb; it is taken out before the rest is read.
+    const at = matches.findIndex((m, i) => i > 0 && flagName(m[0]) === '--page');
+    if (at > 0) {
+      const value = matches[at + 1]?.[0];
+      if (value === undefined || !/^[1-9]\d{0,3}$/.test(value))
+        return { kind: 'error', message: '`--page` needs a page number, such as `--page 2`.' };
+      page = Number(value);
+      matches = matches.filter((_, i) => i !== at && i !== at + 1);
+    }
+  }
   const arg = matches[1]?.[0];
   if (verb === 'status') {
-    if (arg === undefined) return { kind: 'status' };
-    if (!isRequestId(arg)) return { kind: 'error', message: `\`${arg}\` is not a request ID (CA-…).` };
+    if (arg === undefined) return { kind: 'status', page };
+    if (!isRequestId(arg)) return { kind: 'error', message: `${echo(arg)} is not a request ID (CA-…).` };
     if (matches.length > 2) return { kind: 'error', message: '`status` takes at most one request ID.' };
-    return { kind: 'status', requestId: arg.toUpperCase() };
+    return { kind: 'status', requestId: arg.toUpperCase(), page };
   }
   if (arg === undefined)
     return {
@@ -168,9 +173,9 @@ function parseLifecycleCommand(
   if (verb === 'audit') {
     if (matches.length > 2)
       return { kind: 'error', message: '`audit` takes one role ARN, role name or request ID.' };
-    return { kind: 'audit', target: isRequestId(arg) ? arg.toUpperCase() : arg };
+    return { kind: 'audit', target: isRequestId(arg) ? arg.toUpperCase() : arg, page };
   }
-  if (!isRequestId(arg)) return { kind: 'error', message: `\`${arg}\` is not a request ID (CA-…).` };
+  if (!isRequestId(arg)) return { kind: 'error', message: `${echo(arg)} is not a request ID (CA-…).` };
   const reasonStart = matches[2]?.index;
   const reason = reasonStart === undefined ? '' : text.slice(reasonStart).trim();
   if (reason.length > MAX_REASON_LENGTH)
@@ -179,4 +184,14 @@ function parseLifecycleCommand(
       message: `The reason is ${reason.length} characters; keep it to ${MAX_REASON_LENGTH}.`,
     };
   return { kind: 'revoke', requestId: arg.toUpperCase(), reason };
+}
+
+/**
+ * A token as a flag: `--for`, or the same typed with an em or en dash (macOS turns `--` into `—` as you type), which
+ * would otherwise become part of the reason and make the grant last until revoked.
+ */
+const KNOWN_FLAGS = new Set(['--managed', '--instance', '--for', '--page']);
+
+export function flagName(token: string): string {
+  return token.replace(/^[\u2012\u2013\u2014\u2015\u2212]/, '--').toLowerCase();
 }

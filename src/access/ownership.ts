@@ -1,4 +1,5 @@
 import { sameDocument } from '../policy';
+import { echo, MAX_ARN_ECHO } from './echo';
 import type { Store } from '../store/store';
 import type { AccessRequest, RoleRef } from './types';
 
@@ -27,5 +28,5 @@ export async function ownerOfInlineDocument(
 
 /** The refusal for an inline policy of the grant's name that the bot did not write. */
 export function foreignPolicyRefusal(roleArn: string, policyName: string): string {
-  return `\`${roleArn}\` already has an inline policy named \`${policyName}\` that cases-access did not write, so the bot will not overwrite it. Remove or rename it first, then ask again.`;
+  return `${echo(roleArn, MAX_ARN_ECHO)} already has an inline policy named ${echo(policyName)} that cases-access did not write, so the bot will not overwrite it. Remove or rename it first, then ask again.`;
 }

@@ -12,8 +12,8 @@ export interface RequestHistory {
   events: AuditEvent[];
 }
 
-/** Enough history for one Slack message; the CLI's `audit export` has everything. */
-export const AUDIT_LIMIT = 20;
+/** The newest requests on a role that `audit` pages through; the CLI's `audit export` has everything. */
+export const AUDIT_LIMIT = 100;
 
 const refuse = <T>(message: string): Outcome<T> => ({ ok: false, message });
 
@@ -24,8 +24,13 @@ export class AccessQueries {
     private readonly identity: IdentityProvider,
   ) {}
 
+  /** A request as stored, for showing what it asks (its policy is not a secret: the card shows it to the channel). */
+  async request(requestId: string): Promise<AccessRequest | undefined> {
+    return this.store.getRequest(requestId);
+  }
+
   /** The caller's most recent requests, newest first. */
-  async recentRequests(userId: string, limit = 10): Promise<AccessRequest[]> {
+  async recentRequests(userId: string, limit = 50): Promise<AccessRequest[]> {
     return this.store.listRequests({ requesterId: userId, newestFirst: true, limit });
   }
 

@@ -54,6 +54,29 @@ export class RevocationService {
     return userId === request.requesterId || (await this.deps.approvers.isApprover(userId));
   }
 
+  /**
+   * Whether `userId` may start revoking the request from `origin` (its card): the checks the revocation itself
+   * makes, run before its dialog opens so a refusal comes at once.
+   */
+  async checkRevoker(
+    requestId: string,
+    userId: string,
+    origin?: SlackMessageRef,
+  ): Promise<Outcome<AccessRequest>> {
+    const request = await this.deps.store.getRequest(requestId);
+    if (!request) return refuse(noSuchRequest(requestId));
+    const elsewhere = originRefusal(request, origin);
+    if (elsewhere) return refuse(elsewhere);
+    if (!(await this.mayRevoke(request, userId)))
+      return refuse('Only an approver or the requester can revoke this grant; nothing was changed.');
+    if (request.state === 'revoked')
+      return refuse(`Request ${request.id} was already revoked; nothing else to do.`);
+    // Nothing was ever written for these; other states go on, and revoke() decides.
+    if (request.state === 'pending' || request.state === 'denied' || request.state === 'expired')
+      return refuse(`Request ${request.id} is ${request.state}; there is no grant to revoke.`);
+    return { ok: true, value: request };
+  }
+
   /** `actor` is the Slack user who asked, or "bot" for the scheduler (which needs no permission check). */
   /** `origin`: the card a dialog was opened from; absent for a typed command and the scheduler. */
   async revoke(

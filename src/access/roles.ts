@@ -1,4 +1,5 @@
 import { ROLE_NAME, ROLE_PATH } from '../policy';
+import { echo, MAX_ARN_ECHO } from './echo';
 import type { RoleRef } from './types';
 
 /** Role references and the rules about which roles the bot may touch. Pure. */
@@ -17,7 +18,7 @@ export function parseRoleInput(text: string): RoleInput {
     const match = ROLE_ARN.exec(text);
     if (!match)
       throw new RoleInputError(
-        `\`${text}\` is not an IAM role ARN. Use arn:aws:iam::<12-digit account>:role/<name> or a bare role name.`,
+        `${echo(text)} is not an IAM role ARN. Use arn:aws:iam::<12-digit account>:role/<name> or a bare role name.`,
       );
     const rest = match[3] ?? '';
     const slash = rest.lastIndexOf('/');
@@ -26,7 +27,7 @@ export function parseRoleInput(text: string): RoleInput {
     checkName(name);
     if (path.length > 512 || !ROLE_PATH.test(path))
       throw new RoleInputError(
-        `the role path \`${path}\` breaks IAM's rules (printable ASCII between slashes, at most 512 characters).`,
+        `the role path ${echo(path)} breaks IAM's rules (printable ASCII between slashes, at most 512 characters).`,
       );
     return { kind: 'arn', role: { arn: text, accountId: match[2]!, name, path } };
   }
@@ -37,13 +38,13 @@ export function parseRoleInput(text: string): RoleInput {
 function checkName(name: string): void {
   if (!ROLE_NAME.test(name))
     throw new RoleInputError(
-      `\`${name}\` is not a valid IAM role name: 1–64 characters of letters, digits and + = , . @ _ -.`,
+      `${echo(name)} is not a valid IAM role name: 1–64 characters of letters, digits and + = , . @ _ -.`,
     );
 }
 
 export function roleRef(arn: string): RoleRef {
   const parsed = parseRoleInput(arn);
-  if (parsed.kind !== 'arn') throw new RoleInputError(`\`${arn}\` is not a role ARN`);
+  if (parsed.kind !== 'arn') throw new RoleInputError(`${echo(arn)} is not a role ARN`);
   return parsed.role;
 }
 
@@ -81,15 +82,15 @@ export function guardrailRefusal(
   crossAccountRoleName?: string,
 ): string | undefined {
   if (role.path.startsWith('/aws-service-role/'))
-    return `\`${role.arn}\` is a service-linked role; AWS manages its permissions and the bot never changes them.`;
+    return `${echo(role.arn, MAX_ARN_ECHO)} is a service-linked role; AWS manages its permissions and the bot never changes them.`;
   if (
     role.accountId === caller.accountId &&
     role.name.toLowerCase() === callerRoleName(caller.arn)?.toLowerCase()
   )
-    return `\`${role.arn}\` is the role the bot itself runs as; it never grants itself permissions.`;
+    return `${echo(role.arn, MAX_ARN_ECHO)} is the role the bot itself runs as; it never grants itself permissions.`;
   // In every account: writing to the role it assumes would let the bot widen its own reach there.
   if (crossAccountRoleName && role.name.toLowerCase() === crossAccountRoleName.toLowerCase())
-    return `\`${role.arn}\` is the role the bot assumes in other accounts (CROSS_ACCOUNT_ROLE_NAME); it never grants it permissions.`;
+    return `${echo(role.arn, MAX_ARN_ECHO)} is the role the bot assumes in other accounts (CROSS_ACCOUNT_ROLE_NAME); it never grants it permissions.`;
   return undefined;
 }
 
@@ -110,7 +111,7 @@ export function roleRefusal(
   rules: RoleRules,
 ): string | undefined {
   if (role.accountId !== caller.accountId && !rules.crossAccountRoleName)
-    return `\`${role.arn}\` is in account ${role.accountId}; this bot manages roles in its own account (${caller.accountId}) only (CROSS_ACCOUNT_ROLE_NAME is not set).`;
+    return `${echo(role.arn, MAX_ARN_ECHO)} is in account ${role.accountId}; this bot manages roles in its own account (${caller.accountId}) only (CROSS_ACCOUNT_ROLE_NAME is not set).`;
   return (
     guardrailRefusal(role, caller, rules.crossAccountRoleName) ??
     (isAllowed(role.arn, rules.allowedRolePatterns) ? undefined : notAllowed(role.arn))
@@ -118,7 +119,7 @@ export function roleRefusal(
 }
 
 export function notAllowed(arn: string): string {
-  return `\`${arn}\` is not in ALLOWED_ROLES, so the bot may not grant it anything. Ask an administrator if it should be.`;
+  return `${echo(arn, MAX_ARN_ECHO)} is not in ALLOWED_ROLES, so the bot may not grant it anything. Ask an administrator if it should be.`;
 }
 
 /**

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { echo, MAX_ARN_ECHO } from './echo';
 import { isDatabaseUnreachable } from '../errors';
 import { generatePlan, policyNameFor } from '../policy';
 import type { ConnectInstanceScope, PolicyPlan } from '../policy';
 import type { Logger } from '../log';
 import type { Store } from '../store/store';
-import { isRequestId, parseInstanceText } from './command';
+import { instanceProblem, isRequestId, parseInstanceText } from './command';
 import type { RequestCommand } from './command';
 import { formatDuration } from './duration';
 import { IamError, systemClock } from './ports';
@@ -187,8 +188,7 @@ export class AccessService {
     let instance: ConnectInstanceScope | undefined;
     if (command.instanceText) {
       const parsed = parseInstanceText(command.instanceText);
-      if (!parsed)
-        return refuse(`\`${command.instanceText}\` is not an Amazon Connect instance ID or ARN.`, 'instance');
+      if (!parsed) return refuse(instanceProblem(command.instanceText), 'instance');
       if (parsed.accountId && parsed.accountId !== claimed.accountId)
         return refuse(
           `The instance is in account ${parsed.accountId} but the role is in ${claimed.accountId}.`,
@@ -223,10 +223,10 @@ export class AccessService {
       );
     }
     if (!found)
-      return refuse(`The role \`${claimed.name}\` does not exist in account ${claimed.accountId}.`, 'role');
+      return refuse(`The role ${echo(claimed.name)} does not exist in account ${claimed.accountId}.`, 'role');
     if (input.kind === 'arn' && found.arn !== claimed.arn)
       return refuse(
-        `The role \`${claimed.name}\` exists as \`${found.arn}\`, not \`${claimed.arn}\`. Use its exact ARN.`,
+        `The role ${echo(claimed.name)} exists as ${echo(found.arn, MAX_ARN_ECHO)}, not ${echo(claimed.arn, MAX_ARN_ECHO)}. Use its exact ARN.`,
         'role',
       );
     const role: RoleRef = { ...claimed, arn: found.arn, path: found.path };

@@ -1,3 +1,5 @@
+import { SLACK_LIMITS } from './limits';
+
 /**
  * Text in and out of Slack, each way in one place:
  * - in: `typedText` turns a slash command's text into what the user typed (Slack sends `&`, `<`, `>` in it as
@@ -58,4 +60,32 @@ export function fitMrkdwn(text: string, max: number): string {
   if (open > head.lastIndexOf('>')) head = head.slice(0, open);
   const fences = head.split(fence).length - 1;
   return head + ELLIPSIS + (fences % 2 === 1 ? fence : '');
+}
+
+/** A message's own markup (see access/echo.ts): code spans, and people as `<@U…>`; everything else is text. */
+const MESSAGE_MARKUP = /(`[^`\n]*`)|(<@[UW][A-Z0-9]{2,}>)/g;
+
+/**
+ * A workflow message (a refusal, an error) as mrkdwn: its code spans and mentions kept, everything else escaped, so
+ * input quoted in it can neither mention anyone nor form a link; bounded to `max`.
+ */
+export function messageMrkdwn(message: string, max: number = SLACK_LIMITS.messageText): string {
+  let out = '';
+  let last = 0;
+  for (const m of message.matchAll(MESSAGE_MARKUP)) {
+    out += escapeMrkdwn(message.slice(last, m.index));
+    out += m[1] !== undefined ? `\`${escapeMrkdwn(m[1].slice(1, -1))}\`` : m[2]!;
+    last = m.index! + m[0].length;
+  }
+  return fitMrkdwn(out + escapeMrkdwn(message.slice(last)), max);
+}
+
+/** The same message as plain text (a dialog's inline error): mentions as `@U…`, bounded. */
+export function messagePlain(message: string, max: number = SLACK_LIMITS.dialogError): string {
+  return fitPlain(
+    message.replace(MESSAGE_MARKUP, (all: string, span?: string) =>
+      span !== undefined ? span : `@${all.slice(2, -1)}`,
+    ),
+    max,
+  );
 }

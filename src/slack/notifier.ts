@@ -4,6 +4,8 @@ import type { Notifier, StepNotice } from '../access/ports';
 import type { AccessRequest, SlackMessageRef } from '../access/types';
 import type { ApproverList } from '../config';
 import { approvalCard, cardText, stepText } from './blocks';
+import { SLACK_LIMITS } from './limits';
+import { code, fitMrkdwn } from './mrkdwn';
 
 /** The workflow's Notifier over Slack's Web API: the card, its thread, and direct messages to the requester. */
 export class SlackNotifier implements Notifier {
@@ -54,7 +56,7 @@ export class SlackNotifier implements Notifier {
     const out = await this.delivery.chat.postMessage({
       channel: request.card.channelId,
       thread_ts: request.card.messageTs,
-      text: stepText(request, step, this.approverMentions),
+      text: fitMrkdwn(stepText(request, step, this.approverMentions), SLACK_LIMITS.messageText),
       unfurl_links: false,
       unfurl_media: false,
     });
@@ -66,7 +68,10 @@ export class SlackNotifier implements Notifier {
     const suffix = link ? `\n<${link}|Open the request>` : '';
     const out = await this.delivery.chat.postMessage({
       channel: request.requesterId,
-      text: `Your request ${request.id} (${request.task} for \`${request.role.arn}\`):\n${stepText(request, step)}${suffix}`,
+      text: fitMrkdwn(
+        `Your request ${request.id} (${request.task} for ${code(request.role.arn)}):\n${stepText(request, step)}${suffix}`,
+        SLACK_LIMITS.messageText,
+      ),
       unfurl_links: false,
     });
     return out.ts;

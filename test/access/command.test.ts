@@ -1,10 +1,4 @@
-import {
-  COMMAND_HELP,
-  isRequestId,
-  MAX_REASON_LENGTH,
-  parseCommand,
-  parseInstanceText,
-} from '../../src/access/command';
+import { isRequestId, MAX_REASON_LENGTH, parseCommand, parseInstanceText } from '../../src/access/command';
 
 const ROLE = 'arn:aws:iam::111122223333:role/connect-admins';
 const INSTANCE = '8a9b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d';
@@ -118,8 +112,8 @@ describe('revoke', () => {
 
 describe('status', () => {
   it('with or without a request ID', () => {
-    expect(parseCommand('status')).toEqual({ kind: 'status' });
-    expect(parseCommand(`status ${ID.toLowerCase()}`)).toEqual({ kind: 'status', requestId: ID });
+    expect(parseCommand('status')).toEqual({ kind: 'status', page: 1 });
+    expect(parseCommand(`status ${ID.toLowerCase()}`)).toEqual({ kind: 'status', requestId: ID, page: 1 });
   });
 
   it('refuses anything else', () => {
@@ -130,9 +124,13 @@ describe('status', () => {
 
 describe('audit', () => {
   it('takes a role ARN, a role name or a request ID', () => {
-    expect(parseCommand(`audit ${ROLE}`)).toEqual({ kind: 'audit', target: ROLE });
-    expect(parseCommand('audit connect-admins')).toEqual({ kind: 'audit', target: 'connect-admins' });
-    expect(parseCommand(`audit ${ID.toLowerCase()}`)).toEqual({ kind: 'audit', target: ID });
+    expect(parseCommand(`audit ${ROLE}`)).toEqual({ kind: 'audit', target: ROLE, page: 1 });
+    expect(parseCommand('audit connect-admins')).toEqual({
+      kind: 'audit',
+      target: 'connect-admins',
+      page: 1,
+    });
+    expect(parseCommand(`audit ${ID.toLowerCase()}`)).toEqual({ kind: 'audit', target: ID, page: 1 });
   });
 
   it('refuses nothing or too much', () => {
@@ -159,14 +157,45 @@ describe('helpers', () => {
     expect(parseInstanceText('nope')).toBeUndefined();
     expect(parseInstanceText(`arn:aws:connect:eu-west-2:111122223333:instance/nope`)).toBeUndefined();
   });
+});
 
-  it('the help text shows the whole grammar', () => {
-    for (const line of [
-      '--for <duration>',
-      '/cases-access revoke  <request-id>',
-      '/cases-access status',
-      '/cases-access audit',
-    ])
-      expect(COMMAND_HELP).toContain(line);
+describe('pages, dashes and echoes', () => {
+  it('`--page <n>` goes with status and audit, anywhere after the verb', () => {
+    expect(parseCommand('status --page 3')).toEqual({ kind: 'status', page: 3 });
+    expect(parseCommand(`status ${ID} --page 2`)).toEqual({ kind: 'status', requestId: ID, page: 2 });
+    expect(parseCommand(`audit --page 4 ${ROLE}`)).toEqual({ kind: 'audit', target: ROLE, page: 4 });
+    expect(errorOf('status --page')).toMatch(/needs a page number/);
+    expect(errorOf('status --page 0')).toMatch(/needs a page number/);
+    expect(errorOf(`audit ${ROLE} --page two`)).toMatch(/needs a page number/);
+    expect(errorOf(`onboard ${ROLE} --page 2`)).toMatch(/Unknown flag `--page`/);
+  });
+
+  it('an em or en dash typed for `--` is the flag, not the start of the reason', () => {
+    for (const dash of ['\u2014', '\u2013'])
+      expect(parseCommand(`onboard ${ROLE} ${dash}for 8h ${dash}managed rollout`)).toMatchObject({
+        kind: 'request',
+        option: 'managed',
+        durationSeconds: 8 * 3600,
+        reason: 'rollout',
+      });
+    // After the reason, a dashed flag is refused like a `--` one: it would otherwise be read as reason text.
+    expect(errorOf(`onboard ${ROLE} rollout \u2014for 8h`)).toMatch(/comes after the reason/);
+    // A reason that merely begins with a dash stays a reason.
+    expect(parseCommand(`onboard ${ROLE} \u2014 see OPS-12`)).toMatchObject({ reason: '\u2014 see OPS-12' });
+  });
+
+  it('an instance ARN with an upper-case region is refused with the reason', () => {
+    const arn = `arn:aws:connect:US-EAST-1:111122223333:instance/${INSTANCE}`;
+    expect(parseInstanceText(arn)).toBeUndefined();
+    expect(errorOf(`onboard ${ROLE} --instance ${arn}`)).toMatch(
+      /region are lower-case \(e\.g\. `us-east-1`\)/,
+    );
+    expect(parseInstanceText(arn.replace('US-EAST-1', 'us-east-1'))).toMatchObject({ region: 'us-east-1' });
+  });
+
+  it('input quoted back is bounded and cannot close its code span', () => {
+    const message = errorOf(`${'x'.repeat(5_000)} ${ROLE}`);
+    expect(message.length).toBeLessThan(250);
+    expect(errorOf('grant`evil` role')).toContain('`grantʼevilʼ`');
   });
 });

@@ -2,6 +2,7 @@ import { ACTION, DENY_MODAL, REASON_BLOCK, REASON_INPUT } from '../../src/slack/
 import { APPROVER_FAILURE_CACHE_MS } from '../../src/slack/approvers';
 import { REFUSALS_PER_WINDOW } from '../../src/slack/refusal-limiter';
 import { APPROVER, GROUP_MEMBER, OUTSIDER, REQUESTER, waitFor } from '../support/harness';
+import { shownBySlack } from '../support/slack-requests';
 import { approveTo, ROLE, startRig } from '../support/integrity-rig';
 import type { Rig } from '../support/integrity-rig';
 import { startSlackProxy } from '../support/slack-proxy';
@@ -76,7 +77,7 @@ it('while usergroups.users.list answers 429 (Retry-After 20 s) four non-approver
 
   const [help, helpMs] = await timed(() => rig.h.command('help', REQUESTER));
   timings.help = helpMs;
-  expect(help.reply).toContain('/cases-access onboard <role>');
+  expect(shownBySlack(help.reply)).toContain('/cases-access onboard <role>');
   expect(helpMs).toBeLessThan(1_000);
 
   // A listed approver (a user ID) needs no lookup: the approval applies at once.

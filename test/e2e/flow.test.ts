@@ -13,7 +13,7 @@ import {
   waitFor,
 } from '../support/harness';
 import type { Harness } from '../support/harness';
-import { postSigned, slashCommandBody } from '../support/slack-requests';
+import { postSigned, shownBySlack, slashCommandBody } from '../support/slack-requests';
 import { ACTION, DENY_MODAL, REASON_BLOCK, REASON_INPUT } from '../../src/slack/blocks';
 import { parseDialogMetadata } from '../../src/slack/origin';
 
@@ -297,8 +297,12 @@ describe('refusals before anyone is asked', () => {
 
   it('help gets the grammar', async () => {
     const { reply } = await h.command('help');
-    expect(reply).toContain('/cases-access onboard <role>');
-    expect(reply).toContain('/cases-access revoke');
+    // Raw `<role>` would be taken by Slack for a link (and `<a | b>` shown as `b`): escaped, it shows as typed.
+    expect(reply).not.toMatch(/<role>|<request-id>|<role ARN/);
+    const shown = shownBySlack(reply);
+    expect(shown).toContain('/cases-access onboard <role> [--managed]');
+    expect(shown).toContain('/cases-access audit   <role ARN | role name | request-id>');
+    expect(shown).toContain('/cases-access revoke');
   });
 
   it('a bare role name resolves to the bot’s own account', async () => {

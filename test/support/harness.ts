@@ -35,7 +35,7 @@ export interface Harness {
   env: NodeJS.ProcessEnv;
   url: string;
   logLines: string[];
-  /** Sends a signed `/cases-access <text>` and waits for the bot's private answer on the response_url. */
+  /** Sends a signed `/cases-access <text>`: the bot's private answer, from the ack's body or the response_url. */
   command(text: string, userId?: string): Promise<{ status: number; reply: string }>;
   /**
    * Clicks a button on the request's card as `userId` (or on `origin`, another message, to test that such a click
@@ -121,10 +121,18 @@ export async function startHarness(
         slashCommandBody({ text, userId, responseUrl: slack.responseUrl(id) }),
         SIGNING_SECRET,
       );
-      const answer = await slack.waitForCall('response_url', (c) => c.responseUrlId === id, 10_000);
+      // An answer known at once comes in the ack's body; any other on the response_url.
+      const inAck = (res.json as { text?: unknown } | undefined)?.text;
+      const reply =
+        typeof inAck === 'string'
+          ? inAck
+          : String(
+              (await slack.waitForCall('response_url', (c) => c.responseUrlId === id, 10_000)).args.text ??
+                '',
+            );
       // What the command did is reported to Slack after its answer; let that land too.
       await bot.slackSettled();
-      return { status: res.status, reply: String(answer.args.text ?? '') };
+      return { status: res.status, reply };
     },
     async click(actionId, requestId, userId, responseId = `click-${++responseCounter}`, origin) {
       const on = origin ??

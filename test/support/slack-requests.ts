@@ -265,3 +265,17 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/**
+ * What Slack shows for a mrkdwn text (the parts that matter to these tests): `<@U…>` as `@U…`, `<url|label>` as
+ * its label, `<!date^…|fallback>` as the fallback, and the escapes `&lt;` `&gt;` `&amp;` as the characters.
+ */
+export function shownBySlack(mrkdwn: string): string {
+  return mrkdwn
+    .replace(/<@([UW][A-Z0-9]+)>/g, '@$1')
+    .replace(/<!date\^[^|>]*\|([^>]*)>/g, '$1')
+    .replace(/<[^|>]+\|([^>]*)>/g, '$1')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+}

@@ -3,7 +3,8 @@ import { isDatabaseUnreachable } from '../../errors';
 import type { Logger } from '../../log';
 import { ApplyInterrupted } from '../../access/service';
 import type { ApproverLookupError } from '../approvers';
-import { code, escapeMrkdwn } from '../mrkdwn';
+import { SLACK_LIMITS } from '../limits';
+import { code, escapeMrkdwn, fitMrkdwn } from '../mrkdwn';
 
 /** What the listeners say, and the small helpers they share. */
 
@@ -64,8 +65,13 @@ export async function within<T>(
   }
 }
 
+/** A private answer on the response_url, within Slack's message limit whatever it says. */
 export const privately = (respond: RespondFn, text: string) =>
-  respond({ response_type: 'ephemeral', replace_original: false, text });
+  respond({
+    response_type: 'ephemeral',
+    replace_original: false,
+    text: fitMrkdwn(text, SLACK_LIMITS.messageText),
+  });
 
 export const submitted = (
   request: { id: string; task: string; option: string; role: { arn: string } },

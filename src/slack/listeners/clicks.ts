@@ -1,7 +1,7 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
-import { noSuchRequest, originRefusal } from '../../access/service';
 import { ApproverLookupError } from '../approvers';
 import { ACTION, denyModal, policyModal, revokeModal } from '../blocks';
+import { messageMrkdwn } from '../mrkdwn';
 import { originOfAction } from '../origin';
 import {
   BUSY,
@@ -16,7 +16,7 @@ import type { ListenerContext } from './context';
 
 /** The card's buttons: each click is checked against the request it names and the message it came from. */
 export function registerClicks(app: App, context: ListenerContext): void {
-  const { service, revocations, store, logger, queue, refuseClick, mutedClick } = context;
+  const { service, revocations, queries, logger, queue, refuseClick, mutedClick } = context;
   app.action<BlockButtonAction>(ACTION.approve, async ({ ack, body, action, respond }) => {
     await ack();
     const user = body.user.id;
@@ -24,7 +24,8 @@ export function registerClicks(app: App, context: ListenerContext): void {
     const ran = await queue.run(async () => {
       try {
         const outcome = await service.approve(action.value ?? '', user, originOfAction(body));
-        if (!outcome.ok) await refuseClick(user, respond, `:no_entry_sign: ${outcome.message}`);
+        if (!outcome.ok)
+          await refuseClick(user, respond, `:no_entry_sign: ${messageMrkdwn(outcome.message)}`);
       } catch (error) {
         if (error instanceof ApproverLookupError)
           return void (await refuseClick(user, respond, lookupFailed(error)));
@@ -42,7 +43,8 @@ export function registerClicks(app: App, context: ListenerContext): void {
     const ran = await queue.run(async () => {
       try {
         const outcome = await service.retry(action.value ?? '', user, originOfAction(body));
-        if (!outcome.ok) await refuseClick(user, respond, `:no_entry_sign: ${outcome.message}`);
+        if (!outcome.ok)
+          await refuseClick(user, respond, `:no_entry_sign: ${messageMrkdwn(outcome.message)}`);
       } catch (error) {
         if (error instanceof ApproverLookupError)
           return void (await refuseClick(user, respond, lookupFailed(error)));
@@ -67,7 +69,8 @@ export function registerClicks(app: App, context: ListenerContext): void {
         'deny check',
       );
       if (!check) return void (await refuseClick(user, respond, `:hourglass: ${CHECK_TIMED_OUT}`));
-      if (!check.ok) return void (await refuseClick(user, respond, `:no_entry_sign: ${check.message}`));
+      if (!check.ok)
+        return void (await refuseClick(user, respond, `:no_entry_sign: ${messageMrkdwn(check.message)}`));
       await client.views.open({ trigger_id: body.trigger_id, view: denyModal(check.value, origin) });
     } catch (error) {
       if (error instanceof ApproverLookupError)
@@ -82,32 +85,18 @@ export function registerClicks(app: App, context: ListenerContext): void {
     const user = body.user.id;
     if (mutedClick(user, 'revoke')) return;
     try {
-      const request = await store.getRequest(action.value ?? '');
-      if (!request) return void (await refuseClick(user, respond, noSuchRequest(action.value ?? '')));
       const origin = originOfAction(body);
-      const elsewhere = originRefusal(request, origin);
-      if (elsewhere) return void (await refuseClick(user, respond, `:no_entry_sign: ${elsewhere}`));
       // As for Deny: the dialog needs the click's trigger ID, which lives 3 s.
-      const may = await within(DIALOG_CHECK_MS, revocations.mayRevoke(request, user), logger, 'revoke check');
-      if (may === undefined) return void (await refuseClick(user, respond, `:hourglass: ${CHECK_TIMED_OUT}`));
-      if (!may)
-        return void (await refuseClick(
-          user,
-          respond,
-          ':no_entry_sign: Only an approver or the requester can revoke this grant; nothing was changed.',
-        ));
-      if (request.state === 'revoked')
-        return void (await privately(
-          respond,
-          `Request ${request.id} was already revoked; nothing else to do.`,
-        ));
-      // Nothing was ever written for these; other states go to the dialog and RevocationService decides.
-      if (request.state === 'pending' || request.state === 'denied' || request.state === 'expired')
-        return void (await privately(
-          respond,
-          `:no_entry_sign: Request ${request.id} is ${request.state}; there is no grant to revoke.`,
-        ));
-      await client.views.open({ trigger_id: body.trigger_id, view: revokeModal(request, origin) });
+      const check = await within(
+        DIALOG_CHECK_MS,
+        revocations.checkRevoker(action.value ?? '', user, origin),
+        logger,
+        'revoke check',
+      );
+      if (!check) return void (await refuseClick(user, respond, `:hourglass: ${CHECK_TIMED_OUT}`));
+      if (!check.ok)
+        return void (await refuseClick(user, respond, `:no_entry_sign: ${messageMrkdwn(check.message)}`));
+      await client.views.open({ trigger_id: body.trigger_id, view: revokeModal(check.value, origin) });
     } catch (error) {
       if (error instanceof ApproverLookupError)
         return void (await refuseClick(user, respond, lookupFailed(error)));
@@ -118,7 +107,7 @@ export function registerClicks(app: App, context: ListenerContext): void {
 
   app.action<BlockButtonAction>(ACTION.viewPolicy, async ({ ack, body, action, client }) => {
     await ack();
-    const request = await store.getRequest(action.value ?? '');
+    const request = await queries.request(action.value ?? '');
     if (request) await client.views.open({ trigger_id: body.trigger_id, view: policyModal(request) });
   });
 }

@@ -1,19 +1,38 @@
 import type { App } from '@slack/bolt';
-import { COMMAND_HELP, parseCommand } from '../../access/command';
+import { parseCommand } from '../../access/command';
 import { ApproverLookupError } from '../approvers';
 import { isDatabaseUnreachable } from '../../errors';
 import { requestModal } from '../blocks';
-import { code, escapeMrkdwn, typedText } from '../mrkdwn';
+import { helpText } from '../help';
+import { SLACK_LIMITS } from '../limits';
+import { code, escapeMrkdwn, fitMrkdwn, messageMrkdwn, typedText } from '../mrkdwn';
 import { auditText, historyText, statusList } from '../reports';
 import { BUSY, DATABASE_DOWN, lookupFailed, privately, submitted } from './answers';
 import type { ListenerContext } from './context';
 
 export const COMMAND = '/cases-access';
 
+/** A private answer in the ack's own body. */
+const ephemeral = (text: string) => ({
+  response_type: 'ephemeral' as const,
+  text: fitMrkdwn(text, SLACK_LIMITS.messageText),
+});
+
+const pageOf = (parsed: { page: number }) => ({ page: parsed.page, command: COMMAND });
+
 /** The slash command: parsed from what the user typed, answered privately. */
 export function registerCommand(app: App, context: ListenerContext): void {
   const { service, revocations, queries, store, clock, logger, queue, linkOf } = context;
   app.command(COMMAND, async ({ ack, command, respond, client }) => {
+    const parsed = parseCommand(typedText(command.text ?? ''));
+    // Answers known at once go back in the ack itself: one round trip, nothing left to deliver afterwards.
+    if (parsed.kind === 'help') return void (await ack(ephemeral(helpText(COMMAND))));
+    if (parsed.kind === 'error')
+      return void (await ack(
+        ephemeral(
+          `:warning: ${messageMrkdwn(parsed.message)}\nNothing was changed. \`${escapeMrkdwn(COMMAND)} help\` shows the syntax.`,
+        ),
+      ));
     await ack();
     // Slack may deliver the same command twice (a retry after a slow answer, two replicas): handle it once.
     let first = true;
@@ -27,26 +46,18 @@ export function registerCommand(app: App, context: ListenerContext): void {
       logger.info('duplicate delivery of a command ignored', { user: command.user_id });
       return;
     }
-    const parsed = parseCommand(typedText(command.text ?? ''));
     const user = command.user_id;
     if (parsed.kind === 'modal')
       return void (await client.views.open({ trigger_id: command.trigger_id, view: requestModal() }));
     const ran = await queue.run(async () => {
       try {
         switch (parsed.kind) {
-          case 'help':
-            return void (await privately(respond, COMMAND_HELP));
-          case 'error':
-            return void (await privately(
-              respond,
-              `:warning: ${escapeMrkdwn(parsed.message)}\nNothing was changed. \`${COMMAND} help\` shows the syntax.`,
-            ));
           case 'request': {
             const outcome = await service.submit(user, parsed);
             if (!outcome.ok)
               return void (await privately(
                 respond,
-                `:warning: ${escapeMrkdwn(outcome.message)}\nNothing was requested.`,
+                `:warning: ${messageMrkdwn(outcome.message)}\nNothing was requested.`,
               ));
             const { request, cardLink, duplicate } = outcome.value;
             return void (await privately(respond, submitted(request, cardLink, duplicate)));
@@ -54,7 +65,7 @@ export function registerCommand(app: App, context: ListenerContext): void {
           case 'revoke': {
             const outcome = await revocations.revoke(parsed.requestId, user, parsed.reason);
             if (!outcome.ok)
-              return void (await privately(respond, `:no_entry_sign: ${escapeMrkdwn(outcome.message)}`));
+              return void (await privately(respond, `:no_entry_sign: ${messageMrkdwn(outcome.message)}`));
             const { request, already } = outcome.value;
             return void (await privately(
               respond,
@@ -67,14 +78,14 @@ export function registerCommand(app: App, context: ListenerContext): void {
             if (!parsed.requestId)
               return void (await privately(
                 respond,
-                await statusList(await queries.recentRequests(user), linkOf),
+                await statusList(await queries.recentRequests(user), linkOf, pageOf(parsed)),
               ));
             const history = await queries.history(user, parsed.requestId);
             return void (await privately(
               respond,
               history.ok
-                ? await historyText(history.value, linkOf)
-                : `:no_entry_sign: ${escapeMrkdwn(history.message)}`,
+                ? await historyText(history.value, linkOf, pageOf(parsed))
+                : `:no_entry_sign: ${messageMrkdwn(history.message)}`,
             ));
           }
           case 'audit': {
@@ -82,8 +93,8 @@ export function registerCommand(app: App, context: ListenerContext): void {
             return void (await privately(
               respond,
               audit.ok
-                ? await auditText(audit.value.roleArn, audit.value.grants, linkOf)
-                : `:no_entry_sign: ${escapeMrkdwn(audit.message)}`,
+                ? await auditText(audit.value.roleArn, audit.value.grants, linkOf, pageOf(parsed))
+                : `:no_entry_sign: ${messageMrkdwn(audit.message)}`,
             ));
           }
         }

@@ -1,12 +1,12 @@
 import type { App, ViewOutput } from '@slack/bolt';
-import { MAX_REASON_LENGTH, parseInstanceText } from '../../access/command';
+import { instanceProblem, MAX_REASON_LENGTH, parseInstanceText } from '../../access/command';
 import type { RequestCommand } from '../../access/command';
 import { checkDuration, durationProblem } from '../../access/duration';
 import type { AccessService, RequestField } from '../../access/service';
 import { ApproverLookupError } from '../approvers';
 import { DENY_MODAL, REASON_BLOCK, REASON_INPUT, REQUEST_MODAL, REVOKE_MODAL } from '../blocks';
 import type { RequestFieldName } from '../blocks';
-import { escapeMrkdwn } from '../mrkdwn';
+import { messageMrkdwn, messagePlain } from '../mrkdwn';
 import { parseDialogMetadata } from '../origin';
 import {
   CHECK_TIMED_OUT,
@@ -34,7 +34,7 @@ function commandFromModal(
   if (option !== 'minimal' && option !== 'managed') errors.option = 'Choose an option.';
   if (!roleText) errors.role = 'Give a role ARN or name.';
   if (instanceText && !parseInstanceText(instanceText))
-    errors.instance = 'Not an Amazon Connect instance ID (a UUID) or instance ARN.';
+    errors.instance = messagePlain(instanceProblem(instanceText));
   const duration = durationText === undefined ? undefined : checkDuration(durationText);
   if (durationText !== undefined && duration?.ok === false)
     errors.duration = durationProblem(durationText, duration.problem);
@@ -90,7 +90,7 @@ export function registerDialogs(app: App, context: ListenerContext): void {
     if (prepared?.ok === false)
       return void (await ack({
         response_action: 'errors',
-        errors: { [FIELD_BLOCK[prepared.field ?? 'role']]: prepared.message.slice(0, 150) },
+        errors: { [FIELD_BLOCK[prepared.field ?? 'role']]: messagePlain(prepared.message) },
       }));
     await ack();
     try {
@@ -99,7 +99,7 @@ export function registerDialogs(app: App, context: ListenerContext): void {
         channel: user,
         text: outcome.ok
           ? submitted(outcome.value.request, outcome.value.cardLink, outcome.value.duplicate)
-          : `:warning: ${escapeMrkdwn(outcome.message)}\nNothing was requested.`,
+          : `:warning: ${messageMrkdwn(outcome.message)}\nNothing was requested.`,
       });
     } catch (error) {
       logger.error('request from dialog failed', { error, user });
@@ -135,7 +135,10 @@ export function registerDialogs(app: App, context: ListenerContext): void {
     if (!check)
       return void (await ack({ response_action: 'errors', errors: { [REASON_BLOCK]: CHECK_TIMED_OUT } }));
     if (!check.ok)
-      return void (await ack({ response_action: 'errors', errors: { [REASON_BLOCK]: check.message } }));
+      return void (await ack({
+        response_action: 'errors',
+        errors: { [REASON_BLOCK]: messagePlain(check.message) },
+      }));
     await ack();
     try {
       await service.deny(requestId, body.user.id, reason, origin);
@@ -156,7 +159,7 @@ export function registerDialogs(app: App, context: ListenerContext): void {
       if (!outcome.ok)
         await client.chat.postMessage({
           channel: body.user.id,
-          text: `:no_entry_sign: ${escapeMrkdwn(outcome.message)}`,
+          text: `:no_entry_sign: ${messageMrkdwn(outcome.message)}`,
         });
     } catch (error) {
       if (error instanceof ApproverLookupError)

@@ -1,0 +1,18 @@
+/** The IDs the bot's messages and dialogs carry, which the listeners match on. */
+
+export const ACTION = {
+  approve: 'cases_access_approve',
+  deny: 'cases_access_deny',
+  revoke: 'cases_access_revoke',
+  retry: 'cases_access_retry',
+  viewPolicy: 'cases_access_view_policy',
+} as const;
+export const DENY_MODAL = 'cases_access_deny_modal';
+export const REVOKE_MODAL = 'cases_access_revoke_modal';
+export const REQUEST_MODAL = 'cases_access_request_modal';
+/** The reason field's block and action IDs, shared by the deny and revoke dialogs. */
+export const REASON_BLOCK = 'reason_block';
+export const REASON_INPUT = 'reason';
+/** The request dialog's fields: block ID = action ID = the name. */
+export const REQUEST_FIELDS = ['task', 'option', 'role', 'instance', 'duration', 'reason'] as const;
+export type RequestFieldName = (typeof REQUEST_FIELDS)[number];

@@ -1,0 +1,7 @@
+/** Block Kit for the approval card, its thread replies and modals. */
+
+export * from './ids';
+export { approvalCard, approveConfirmText, cardText } from './card';
+export { denyModal, policyModal, requestModal, revokeModal } from './modals';
+export { INLINE_POLICY_LIMIT, policyDisplay } from './shared';
+export { stepText } from './steps';
