@@ -15,6 +15,7 @@ import type { PlanRequest, PolicyPlan, Task } from './policy';
 import { BotPolicyError, generateBotPolicy, MANAGED_POLICY_SIZE_LIMIT } from './policy/bot-policy';
 import type { BotPolicy, BotPolicyRequest } from './policy/bot-policy';
 import { config as loadDotenv } from 'dotenv';
+import { runRules } from './cli-rules';
 import { openStore } from './store';
 import { verifyChain } from './store/audit-chain';
 import type { AuditEvent } from './access/types';
@@ -40,6 +41,10 @@ Commands:
   audit export     the bot's event log as JSON lines, oldest first (reads DATABASE_URL, or .env)
   audit verify     walk the log's hash chain: "ok" and the count, or the first event that does
                    not match (exit 1)
+  rules check      validate the approval rules (ACCESS_RULES, or --file <path>) and print, per rule,
+                   who may request, who approves and how many, where the card goes (exit 1 if invalid)
+  rules explain <role ARN> <view|onboard> [--managed]
+                   which rule would decide such a request, and why the ones before it do not
 
 Options of policy:
   --managed              Option 2 of the AWS page: an AWS managed policy plus a small inline policy
@@ -303,6 +308,7 @@ export async function runCli(argv: string[], io: Io, env: NodeJS.ProcessEnv = pr
       }
       return await runAudit(rest, io, env);
     }
+    if (command === 'rules') return runRules(rest, io, env);
     throw new UsageError(`unknown command "${command}": see cases-access --help`);
   } catch (error) {
     if (error instanceof UsageError || error instanceof PlanRequestError || error instanceof BotPolicyError) {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { checkDuration } from './access/duration';
 import { patternsMatchingRoleName } from './access/roles';
+import type { AccessRule } from './access/rules';
+import { loadRulesFile, ruleFromVariables, RulesFileError } from './rules-file';
 
 /** Environment → typed, validated configuration. Every problem is reported at once, with how to fix it. */
 
@@ -40,6 +42,10 @@ export interface Config {
   requestRateLimit?: { count: number; windowSeconds: number };
   /** The role assumed in other accounts; absent: roles in other accounts are refused. */
   crossAccount?: { roleName: string; externalId?: string };
+  /** Approval rules, first match decides (ACCESS_RULES; without it, one rule formed from the variables above). */
+  rules: AccessRule[];
+  /** Where the rules came from: the file's path, or `variables`. */
+  rulesSource: string;
 }
 
 export class ConfigError extends Error {
@@ -137,20 +143,24 @@ const schema = z
         /^[CG][A-Z0-9]{2,}$/,
         'APPROVAL_CHANNEL_ID must be a channel ID such as C0123456789 (not a #name)',
       ),
-    APPROVERS: z
-      .string({
-        error: 'APPROVERS is required: comma-separated Slack user IDs (U…, W…) and usergroup IDs (S…)',
-      })
-      .transform(list)
-      .pipe(
-        z
-          .array(
-            z.string().regex(/^[UWS][A-Z0-9]{2,}$/, {
-              error: (i) => `APPROVERS: "${String(i.input)}" is not a user ID (U…, W…) or usergroup ID (S…)`,
-            }),
-          )
-          .min(1, 'APPROVERS must list at least one user or usergroup ID'),
-      ),
+    // Required without ACCESS_RULES (see superRefine); with it, each rule names its own approvers.
+    APPROVERS: z.preprocess(
+      optional,
+      z
+        .string()
+        .transform(list)
+        .pipe(
+          z
+            .array(
+              z.string().regex(/^[UWS][A-Z0-9]{2,}$/, {
+                error: (i) =>
+                  `APPROVERS: "${String(i.input)}" is not a user ID (U…, W…) or usergroup ID (S…)`,
+              }),
+            )
+            .min(1, 'APPROVERS must list at least one user or usergroup ID'),
+        )
+        .optional(),
+    ),
     ALLOWED_ROLES: z
       .string({
         error:
@@ -206,6 +216,7 @@ const schema = z
         )
         .optional(),
     ),
+    ACCESS_RULES: z.preprocess(optional, z.string().optional()),
     LOG_LEVEL: z.preprocess(
       (v) => optional(v) ?? 'info',
       z.enum(['debug', 'info', 'warn', 'error'], { error: 'LOG_LEVEL must be debug, info, warn or error' }),
@@ -229,6 +240,13 @@ const schema = z
             path: ['ALLOWED_ROLES'],
             message: `ALLOWED_ROLES: "${pattern}" matches CROSS_ACCOUNT_ROLE_NAME (${env.CROSS_ACCOUNT_ROLE_NAME}), the role the bot assumes; narrow the pattern so the bot can never write to it`,
           });
+      if (!env.APPROVERS && !env.ACCESS_RULES)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['APPROVERS'],
+          message:
+            'APPROVERS is required: comma-separated Slack user IDs (U…, W…) and usergroup IDs (S…), or rules in ACCESS_RULES',
+        });
       if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET)
         ctx.addIssue({
           code: 'custom',
@@ -245,7 +263,25 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const parsed = schema.safeParse(env);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => i.message));
   const e = parsed.data;
+  let rules: AccessRule[];
+  try {
+    rules = e.ACCESS_RULES
+      ? loadRulesFile(e.ACCESS_RULES, { channelId: e.APPROVAL_CHANNEL_ID, maxSeconds: e.MAX_GRANT_DURATION })
+      : [
+          ruleFromVariables({
+            allowedRolePatterns: e.ALLOWED_ROLES,
+            approvers: e.APPROVERS ?? [],
+            channelId: e.APPROVAL_CHANNEL_ID,
+            maxSeconds: e.MAX_GRANT_DURATION,
+          }),
+        ];
+  } catch (error) {
+    if (error instanceof RulesFileError) throw new ConfigError(error.problems);
+    throw error;
+  }
   return {
+    rules,
+    rulesSource: e.ACCESS_RULES ?? 'variables',
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
       appToken: e.SLACK_APP_TOKEN,
@@ -254,10 +290,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     },
     port: e.PORT,
     approvalChannelId: e.APPROVAL_CHANNEL_ID,
-    approvers: {
-      userIds: e.APPROVERS.filter((id) => !id.startsWith('S')),
-      usergroupIds: e.APPROVERS.filter((id) => id.startsWith('S')),
-    },
+    approvers: approverListOf(rules),
     allowedRolePatterns: e.ALLOWED_ROLES,
     databaseUrl: e.DATABASE_URL,
     logLevel: e.LOG_LEVEL,
@@ -283,4 +316,13 @@ export function secretsOf(config: Config, env: NodeJS.ProcessEnv): string[] {
     env.AWS_SECRET_ACCESS_KEY,
     env.AWS_SESSION_TOKEN,
   ].filter((s): s is string => typeof s === 'string' && s.length >= 8);
+}
+
+/** Everyone who approves under some rule (who may audit, and whose usergroups the bot looks up). */
+export function approverListOf(rules: readonly AccessRule[]): ApproverList {
+  const ids = [...new Set(rules.flatMap((r) => r.approvers))];
+  return {
+    userIds: ids.filter((id) => !id.startsWith('S')),
+    usergroupIds: ids.filter((id) => id.startsWith('S')),
+  };
 }

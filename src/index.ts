@@ -55,8 +55,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
   const iam = new SdkIamAccess(new SdkIamGateway(aws.iam), identity, aws.sts, config.crossAccount);
   const notifier = new SlackNotifier(
     client,
-    config.approvalChannelId,
-    config.approvers,
+    config.rules,
     slackDeliveryClient(config.slack.botToken, config.slack.apiUrl, logger),
   );
   // Usergroup lookups through their own fast-failing client, cached briefly: a slow or rate-limited Slack refuses
@@ -75,6 +74,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
     clock,
     logger,
     allowedRolePatterns: config.allowedRolePatterns,
+    accessRules: config.rules,
     awsRegion: env.AWS_REGION,
     grantDurations: { defaultSeconds: config.defaultGrantSeconds, maxSeconds: config.maxGrantSeconds },
     leaseMs: config.applyLeaseSeconds * 1000,

@@ -69,6 +69,8 @@ export interface IdentityProvider {
 /** One step of a request's life, as the notifier shows it in the card's thread. */
 export type StepNotice =
   | { kind: 'approved'; by: string }
+  /** One approval towards a quorum of `required` (the card shows the count). */
+  | { kind: 'approval'; by: string; required: number }
   | { kind: 'iam_call'; operation: string; target: string; awsRequestId?: string }
   | { kind: 'verified'; policyName: string; sha256: string; managedPolicyArns: string[] }
   | { kind: 'applied' }
@@ -109,8 +111,13 @@ export interface Notifier {
 }
 
 export interface ApproverDirectory {
-  /** Looked up live at click time: a usergroup's members change. */
+  /** An approver under some rule (who may audit and see any request's history). Looked up live at click time. */
   isApprover(userId: string): Promise<boolean>;
+  /**
+   * Whether `userId` is one of `ids` (a listed user, or a current member of a listed usergroup) and their Slack
+   * account is active: someone deactivated (who left) counts as no one.
+   */
+  isAmong(userId: string, ids: readonly string[]): Promise<boolean>;
 }
 
 export interface Clock {

@@ -1,5 +1,5 @@
 import type { Logger } from '../log';
-import type { Store } from '../store/store';
+import type { ApprovalOutcome, Store } from '../store/store';
 import { serializeNotice } from './outbox';
 import type { OutboxDeliverer } from './outbox';
 import { systemClock } from './ports';
@@ -60,6 +60,25 @@ export class Reporter {
     });
     if (moved) this.outbox.kick();
     return moved;
+  }
+
+  /** Store.addApproval with the tellings of the approval and, when it completes the quorum, of the approval. */
+  async addApproval(
+    id: string,
+    approval: NewAuditEvent,
+    required: number,
+    approved: { patch: TransitionPatch; event: NewAuditEvent; telling: Telling },
+    telling: Telling,
+  ): Promise<ApprovalOutcome> {
+    const outcome = await this.store.addApproval(
+      id,
+      approval,
+      required,
+      { patch: approved.patch, event: approved.event, outbox: drafts(approved.telling) },
+      drafts(telling),
+    );
+    if (outcome.outcome === 'counted' || outcome.outcome === 'approved') this.outbox.kick();
+    return outcome;
   }
 
   /** Resolves when every message queued so far has been delivered (or Slack stayed down for `boundMs`). */

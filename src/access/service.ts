@@ -18,6 +18,8 @@ import { GrantRemover } from './removal';
 import { OutboxDeliverer } from './outbox';
 import { final, Reporter } from './reporter';
 import { parseRoleInput, partitionOf, roleRefusal, RoleInputError } from './roles';
+import { ruleFor } from './rules';
+import type { AccessRule } from './rules';
 import type { RoleRules } from './roles';
 import type { AccessRequest, RoleRef, SlackMessageRef } from './types';
 
@@ -43,6 +45,8 @@ export interface AccessServiceDeps {
   clock: Clock;
   logger: Logger;
   allowedRolePatterns: readonly string[];
+  /** Approval rules (ACCESS_RULES), the first match decides; ALLOWED_ROLES stays the outer bound. */
+  accessRules: readonly AccessRule[];
   /** Region of a bare `--instance <id>`; an instance ARN carries its own. */
   awsRegion?: string;
   grantDurations?: GrantDurations;
@@ -89,6 +93,8 @@ export interface PreparedRequest {
   instance?: ConnectInstanceScope;
   durationSeconds?: number;
   reason: string;
+  /** The approval rule that decides it. */
+  rule: AccessRule;
 }
 
 /**
@@ -182,9 +188,6 @@ export class AccessService {
     );
     if (early) return refuse(early, 'role');
 
-    const duration = this.grantDuration(command.durationSeconds);
-    if (!duration.ok) return duration;
-
     let instance: ConnectInstanceScope | undefined;
     if (command.instanceText) {
       const parsed = parseInstanceText(command.instanceText);
@@ -232,6 +235,23 @@ export class AccessService {
     const role: RoleRef = { ...claimed, arn: found.arn, path: found.path };
     const refusal = roleRefusal(role, caller, this.rules);
     if (refusal) return refuse(refusal, 'role');
+    const rule = ruleFor(this.deps.accessRules, {
+      roleArn: role.arn,
+      task: command.task,
+      option: command.option,
+    });
+    if (!rule)
+      return refuse(
+        `No approval rule covers ${command.task} (${command.option}) for ${echo(role.arn, MAX_ARN_ECHO)}, so nobody could approve it.`,
+        'role',
+      );
+    if (rule.requesters && !(await this.deps.approvers.isAmong(requesterId, rule.requesters)))
+      return refuse(
+        `Under rule ${echo(rule.name)} only its listed requesters may ask for ${command.task} on this role.`,
+        'role',
+      );
+    const duration = this.grantDuration(command.durationSeconds, rule);
+    if (!duration.ok) return duration;
     // An inline policy of the grant's name that the bot did not write is never overwritten: refuse up front.
     if (
       existing !== undefined &&
@@ -248,19 +268,33 @@ export class AccessService {
     });
     return {
       ok: true,
-      value: { role, plan, instance, durationSeconds: duration.value, reason: command.reason },
+      value: { role, plan, instance, durationSeconds: duration.value, reason: command.reason, rule },
     };
   }
 
-  private grantDuration(requested: number | undefined): Outcome<number | undefined> {
-    const { defaultSeconds, maxSeconds } = this.deps.grantDurations ?? {};
+  private grantDuration(requested: number | undefined, rule: AccessRule): Outcome<number | undefined> {
+    const { defaultSeconds } = this.deps.grantDurations ?? {};
+    const maxSeconds = rule.maxSeconds;
     if (requested !== undefined && maxSeconds !== undefined && requested > maxSeconds)
       return refuse(
-        `\`--for ${formatDuration(requested)}\` is longer than the maximum of ${formatDuration(maxSeconds)} (MAX_GRANT_DURATION).`,
+        `\`--for ${formatDuration(requested)}\` is longer than the maximum of ${formatDuration(maxSeconds)} (${maximumSource(rule)}).`,
         'duration',
       );
-    // With a maximum set, no grant is open-ended: the default falls back to the maximum.
-    return { ok: true, value: requested ?? defaultSeconds ?? maxSeconds };
+    // With a maximum set, no grant is open-ended: the default falls back to the maximum, and never passes it.
+    const fallback =
+      defaultSeconds !== undefined && maxSeconds !== undefined
+        ? Math.min(defaultSeconds, maxSeconds)
+        : defaultSeconds;
+    return { ok: true, value: requested ?? fallback ?? maxSeconds };
+  }
+
+  /** The rule that decides the request now: rules may have changed since it was made (re-checked at each decision). */
+  ruleOf(request: AccessRequest): AccessRule | undefined {
+    return ruleFor(this.deps.accessRules, {
+      roleArn: request.role.arn,
+      task: request.task,
+      option: request.option,
+    });
   }
 
   /**
@@ -286,7 +320,7 @@ export class AccessService {
     const prepared = await this.prepare(requesterId, command);
     if (!prepared.ok) return prepared;
     const { store, notifier, clock } = this.deps;
-    const { role, plan, instance, durationSeconds, reason } = prepared.value;
+    const { role, plan, instance, durationSeconds, reason, rule } = prepared.value;
     const now = clock.now();
     const id = newRequestId();
     const request = await store.createRequest(
@@ -304,6 +338,7 @@ export class AccessService {
         managedPolicyArns: plan.managedPolicyArns,
         sha256: plan.sha256,
         durationSeconds,
+        ruleName: rule.name,
       },
       {
         requestId: id,
@@ -319,6 +354,7 @@ export class AccessService {
           managedPolicyArns: plan.managedPolicyArns,
           instance: instance ?? null,
           durationSeconds: durationSeconds ?? null,
+          rule: rule.name,
         },
       },
     );
@@ -442,8 +478,18 @@ export class AccessService {
     if (request.state !== 'pending') return refuse(alreadyDecided(request));
     if (userId === request.requesterId)
       return refuse('You cannot approve or deny your own request; another approver must.');
-    if (!(await this.deps.approvers.isApprover(userId)))
-      return refuse('You are not an approver for cases-access, so nothing was changed.');
+    // The rule that decides it now (rules may have changed); one that no rule covers any more can still be denied
+    // by any approver, and approving it is refused (approvalRefusal).
+    const rule = this.ruleOf(request);
+    const eligible = rule
+      ? await this.deps.approvers.isAmong(userId, rule.approvers)
+      : await this.deps.approvers.isApprover(userId);
+    if (!eligible)
+      return refuse(
+        !rule || rule.implicit
+          ? 'You are not an approver for cases-access, so nothing was changed.'
+          : `You are not an approver under rule ${echo(rule.name)}, which decides this request; nothing was changed.`,
+      );
     if (this.isPastTtl(request)) {
       await expirePending({ ...this.deps, report: this.report }, request, this.deps.pendingTtlSeconds ?? 0);
       return refuse(
@@ -455,13 +501,17 @@ export class AccessService {
 
   /** What approving would break that was fine when the request was made: the maximum, the role's rules. */
   private async approvalRefusal(request: AccessRequest): Promise<string | undefined> {
-    const { maxSeconds } = this.deps.grantDurations ?? {};
-    if (maxSeconds !== undefined && (request.durationSeconds ?? Infinity) > maxSeconds)
-      return `Request ${request.id} asks for ${request.durationSeconds ? formatDuration(request.durationSeconds) : 'a grant without an end'}, longer than today's maximum of ${formatDuration(maxSeconds)} (MAX_GRANT_DURATION); nothing was changed. Deny it and ask for a new request.`;
+    const rule = this.ruleOf(request);
+    const maxSeconds = rule?.maxSeconds;
+    if (rule && maxSeconds !== undefined && (request.durationSeconds ?? Infinity) > maxSeconds)
+      return `Request ${request.id} asks for ${request.durationSeconds ? formatDuration(request.durationSeconds) : 'a grant without an end'}, longer than today's maximum of ${formatDuration(maxSeconds)} (${maximumSource(rule)}); nothing was changed. Deny it and ask for a new request.`;
     // A role that no longer passes the rules is refused here, privately. A stored plan that fails its integrity
     // check is not: it goes on to the applier, which ends it as failed, where the thread and approvers see why.
     const untrusted = await this.verifier.check(request);
     if (untrusted?.code === 'RoleNotAllowed') return `${untrusted.problems.join(' ')} Nothing was changed.`;
+    // A plan that failed its integrity check goes on to the applier, which fails it where everyone sees why.
+    if (!rule && !untrusted)
+      return `No approval rule covers request ${request.id} any more (ACCESS_RULES changed); nothing was changed. Deny it or ask for a new request.`;
     return undefined;
   }
 
@@ -491,6 +541,8 @@ export class AccessService {
     const expiresAt = request.durationSeconds
       ? new Date(now.getTime() + request.durationSeconds * 1000)
       : undefined;
+    const rule = this.ruleOf(request);
+    if (rule && rule.approvals > 1) return this.approveTowardsQuorum(request, userId, rule, now, expiresAt);
     // The thread records who approved before anything is written (even if the process dies mid-apply).
     const approved = await this.report.transition(
       requestId,
@@ -553,7 +605,8 @@ export class AccessService {
       return refuse(`Request ${requestId} is ${request.state}; only a failed request can be retried.`);
     if (!request.decidedBy) return refuse(`Request ${requestId} was never approved; it cannot be retried.`);
     if (userId === request.requesterId) return refuse('You cannot retry your own request; an approver must.');
-    if (!(await approvers.isApprover(userId)))
+    const rule = this.ruleOf(request);
+    if (!(await (rule ? approvers.isAmong(userId, rule.approvers) : approvers.isApprover(userId))))
       return refuse('Only approvers can retry a request; nothing was changed.');
     if (request.expiresAt && request.expiresAt <= clock.now())
       return refuse(
@@ -577,6 +630,57 @@ export class AccessService {
     );
     if (!retried) return refuse(`Request ${requestId} is no longer failed; nothing was changed.`);
     return { ok: true, value: await this.applyDecided(retried) };
+  }
+
+  /**
+   * One approval of a request whose rule needs several: counted once per person; the one that completes the quorum
+   * moves the request to approved (one conditional update, whatever runs concurrently) and applies the stored plan.
+   */
+  private async approveTowardsQuorum(
+    request: AccessRequest,
+    userId: string,
+    rule: AccessRule,
+    now: Date,
+    expiresAt: Date | undefined,
+  ): Promise<Outcome<AccessRequest>> {
+    const requestId = request.id;
+    const outcome = await this.report.addApproval(
+      requestId,
+      {
+        requestId,
+        at: now,
+        actor: userId,
+        type: 'approval',
+        details: { sha256: request.sha256, rule: rule.name },
+      },
+      rule.approvals,
+      {
+        patch: { decidedBy: userId, decidedAt: now, expiresAt, leaseUntil: this.applier.leaseEnd() },
+        event: {
+          requestId,
+          at: now,
+          actor: userId,
+          type: 'approved',
+          details: { sha256: request.sha256, expiresAt: expiresAt?.toISOString() ?? null, rule: rule.name },
+        },
+        telling: { thread: { kind: 'approved', by: userId }, card: true },
+      },
+      { thread: { kind: 'approval', by: userId, required: rule.approvals }, card: true },
+    );
+    switch (outcome.outcome) {
+      case 'not_pending': {
+        const current = await this.deps.store.getRequest(requestId);
+        return refuse(current ? alreadyDecided(current) : noSuchRequest(requestId));
+      }
+      case 'already':
+        return refuse(
+          `You have already approved request ${requestId}; rule ${echo(rule.name)} needs ${rule.approvals} different approvers (${outcome.request.approvals.length} so far). Nothing was changed.`,
+        );
+      case 'counted':
+        return { ok: true, value: outcome.request };
+      case 'approved':
+        return { ok: true, value: await this.applyDecided(outcome.request) };
+    }
   }
 
   /** Applies a recorded decision; a database outage meanwhile is said as such (see ApplyInterrupted). */
@@ -638,4 +742,9 @@ export function alreadyDecided(request: AccessRequest): string {
           : 'approved';
   if (verb === 'expired') return `Request ${request.id} expired without a decision; nothing was changed.`;
   return `Request ${request.id} was already ${verb} by ${who}${when} (now ${request.state}); nothing was changed.`;
+}
+
+/** Where a rule's maximum comes from, as the operator set it. */
+function maximumSource(rule: AccessRule): string {
+  return rule.implicit ? 'MAX_GRANT_DURATION' : `rule ${rule.name}'s maxDuration`;
 }

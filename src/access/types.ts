@@ -83,6 +83,10 @@ export interface AccessRequest {
   revokeFailures: number;
   /** When the first of those failures happened (shown on the card). */
   revokeFailingSince?: Date;
+  /** The approval rule that decided the request when it was made (ACCESS_RULES); absent on older requests. */
+  ruleName?: string;
+  /** Who has approved it so far, in order (a rule may need several). */
+  approvals: string[];
 }
 
 /** Fields the workflow sets on an existing request. */
@@ -108,7 +112,10 @@ export type RequestPatch = Partial<
   >
 >;
 
-export type NewAccessRequest = Omit<AccessRequest, keyof RequestPatch | 'state' | 'card' | 'leaseGeneration'>;
+export type NewAccessRequest = Omit<
+  AccessRequest,
+  keyof RequestPatch | 'state' | 'card' | 'leaseGeneration' | 'approvals'
+>;
 
 export const EVENT_TYPES = [
   'requested',
@@ -134,6 +141,8 @@ export const EVENT_TYPES = [
   'late_write_undone',
   /** On a resumed apply, a write found its result already on the role and was skipped. */
   'already_in_place',
+  /** One approver's approval of a request that needs several (its count so far in the details). */
+  'approval',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -70,9 +70,18 @@ export class SlackApproverDirectory implements ApproverDirectory {
    * not be looked up and no other group answered yes: the caller refuses (fails closed), and says why.
    */
   async isApprover(userId: string): Promise<boolean> {
-    if (this.approvers.userIds.includes(userId)) return true;
+    return this.isAmong(userId, [...this.approvers.userIds, ...this.approvers.usergroupIds]);
+  }
+
+  async isAmong(userId: string, ids: readonly string[]): Promise<boolean> {
+    if (!(await this.listed(userId, ids))) return false;
+    return this.active(userId);
+  }
+
+  private async listed(userId: string, ids: readonly string[]): Promise<boolean> {
+    if (ids.includes(userId)) return true;
     let failure: ApproverLookupError | undefined;
-    for (const usergroup of this.approvers.usergroupIds) {
+    for (const usergroup of ids.filter((id) => id.startsWith('S'))) {
       try {
         if ((await this.members(usergroup)).has(userId)) return true;
       } catch (error) {
@@ -84,23 +93,42 @@ export class SlackApproverDirectory implements ApproverDirectory {
     return false;
   }
 
+  /** False for a deactivated account (`users.info` says `deleted`); asked once per APPROVER_CACHE_MS per person. */
+  private active(userId: string): Promise<boolean> {
+    return this.cached(`user:${userId}`, async () => {
+      const out = await this.client.users.info({ user: userId });
+      return new Set(out.user?.deleted ? [] : [userId]);
+    }).then((set) => set.has(userId));
+  }
+
   private members(usergroup: string): Promise<ReadonlySet<string>> {
+    return this.cached(usergroup, async () => {
+      const out = await this.client.usergroups.users.list({ usergroup });
+      return new Set(out.users ?? []);
+    });
+  }
+
+  /** One lookup per key at a time, its answer (or failure) kept for a while; see the class comment. */
+  private cached(key: string, ask: () => Promise<ReadonlySet<string>>): Promise<ReadonlySet<string>> {
     const now = this.clock.now().getTime();
-    const known = this.cache.get(usergroup);
+    const known = this.cache.get(key);
     if (known && known.until > now)
       return 'members' in known ? Promise.resolve(known.members) : Promise.reject(known.failure);
-    const pending = this.inFlight.get(usergroup);
+    const pending = this.inFlight.get(key);
     if (pending) return pending;
-    const lookup = this.lookUp(usergroup).finally(() => this.inFlight.delete(usergroup));
-    this.inFlight.set(usergroup, lookup);
+    const lookup = this.lookUp(key, ask).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, lookup);
     return lookup;
   }
 
-  private async lookUp(usergroup: string): Promise<ReadonlySet<string>> {
+  private async lookUp(
+    usergroup: string,
+    ask: () => Promise<ReadonlySet<string>>,
+  ): Promise<ReadonlySet<string>> {
     let timer: NodeJS.Timeout | undefined;
     try {
-      const out = await Promise.race([
-        this.client.usergroups.users.list({ usergroup }),
+      const members = await Promise.race([
+        ask(),
         new Promise<never>((_, reject) => {
           timer = setTimeout(
             () => reject(new Error(`no answer within ${this.timeoutMs} ms`)),
@@ -108,7 +136,6 @@ export class SlackApproverDirectory implements ApproverDirectory {
           );
         }),
       ]);
-      const members = new Set(out.users ?? []);
       this.cache.set(usergroup, { members, until: this.clock.now().getTime() + this.cacheMs });
       return members;
     } catch (error) {

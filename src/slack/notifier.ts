@@ -2,37 +2,47 @@ import { webApi } from '@slack/bolt';
 import type { Logger } from '../log';
 import type { Notifier, StepNotice } from '../access/ports';
 import type { AccessRequest, SlackMessageRef } from '../access/types';
-import type { ApproverList } from '../config';
+import { ruleFor } from '../access/rules';
+import type { AccessRule } from '../access/rules';
 import { approvalCard, cardText, stepText } from './blocks';
 import { SLACK_LIMITS } from './limits';
 import { code, fitMrkdwn } from './mrkdwn';
 
 /** The workflow's Notifier over Slack's Web API: the card, its thread, and direct messages to the requester. */
 export class SlackNotifier implements Notifier {
-  private readonly approverMentions: string;
   private readonly permalinks = new Map<string, string>();
 
   /**
    * `client` (the app's, with its patient retries) posts cards and asks for permalinks, where a person waits for the
-   * answer; `delivery` sends the outbox's messages, which the outbox itself retries and paces.
+   * answer; `delivery` sends the outbox's messages, which the outbox itself retries and paces. `rules` decide where
+   * each request's card goes and whom it mentions (the rule that matches it now; the first rule if none does).
    */
   constructor(
     private readonly client: webApi.WebClient,
-    private readonly approvalChannelId: string,
-    approvers: ApproverList,
+    private readonly rules: readonly AccessRule[],
     private readonly delivery: webApi.WebClient = client,
-  ) {
-    this.approverMentions = [
-      ...approvers.userIds.map((id) => `<@${id}>`),
-      ...approvers.usergroupIds.map((id) => `<!subteam^${id}>`),
-    ].join(' ');
+  ) {}
+
+  private ruleOf(request: AccessRequest): AccessRule {
+    return (
+      this.rules.find((r) => r.name === request.ruleName) ??
+      ruleFor(this.rules, { roleArn: request.role.arn, task: request.task, option: request.option }) ??
+      this.rules[0]!
+    );
+  }
+
+  /** The rule's `notify` list as mentions (users, and usergroups as `<!subteam^…>`). */
+  private mentions(request: AccessRequest): string {
+    return this.ruleOf(request)
+      .notify.map((id) => (id.startsWith('S') ? `<!subteam^${id}>` : `<@${id}>`))
+      .join(' ');
   }
 
   async postApprovalCard(request: AccessRequest): Promise<SlackMessageRef> {
     const out = await this.client.chat.postMessage({
-      channel: this.approvalChannelId,
+      channel: this.ruleOf(request).channelId,
       text: cardText(request),
-      blocks: approvalCard(request),
+      blocks: approvalCard(request, this.ruleOf(request), this.mentions(request)),
       unfurl_links: false,
       unfurl_media: false,
     });
@@ -46,7 +56,7 @@ export class SlackNotifier implements Notifier {
       channel: request.card.channelId,
       ts: request.card.messageTs,
       text: cardText(request),
-      blocks: approvalCard(request),
+      blocks: approvalCard(request, this.ruleOf(request), this.mentions(request)),
     });
   }
 
@@ -56,7 +66,7 @@ export class SlackNotifier implements Notifier {
     const out = await this.delivery.chat.postMessage({
       channel: request.card.channelId,
       thread_ts: request.card.messageTs,
-      text: fitMrkdwn(stepText(request, step, this.approverMentions), SLACK_LIMITS.messageText),
+      text: fitMrkdwn(stepText(request, step, this.mentions(request)), SLACK_LIMITS.messageText),
       unfurl_links: false,
       unfurl_media: false,
     });

@@ -20,7 +20,7 @@ import type { SqlDialectName } from './migrations';
 import { OPTIONS, TASKS } from '../policy/types';
 import type { PolicyOption, Task } from '../policy/types';
 import type { Database, EventRow, NewEventRow, NewRequestRow, RequestRow, RequestUpdate } from './schema';
-import type { Store } from './store';
+import type { ApprovalOutcome, Store } from './store';
 
 /** A row that does not map back to the domain (hand-edited database, or a newer schema than this code). */
 export class StoreDataError extends Error {
@@ -93,6 +93,57 @@ export class KyselyStore implements Store {
       const updated = await mustGet(trx, id);
       await insertOutbox(trx, updated, outbox);
       return updated;
+    });
+  }
+
+  async addApproval(
+    id: string,
+    approval: NewAuditEvent,
+    required: number,
+    approved: { patch: RequestPatch; event: NewAuditEvent; outbox: OutboxDraft[] },
+    outbox: OutboxDraft[],
+  ): Promise<ApprovalOutcome> {
+    assertEventFor(id, approval);
+    return this.db.transaction().execute(async (trx): Promise<ApprovalOutcome> => {
+      // A write first, so the row is locked (PostgreSQL) or the database reserved (SQLite) before it is read:
+      // concurrent approvals are counted one after the other, never from the same stale list.
+      const locked = await trx
+        .updateTable('requests')
+        .set((eb) => ({ approvals: eb.ref('approvals') }))
+        .where('id', '=', id)
+        .where('state', '=', 'pending')
+        .executeTakeFirst();
+      if (locked.numUpdatedRows !== 1n) return { outcome: 'not_pending' };
+      const current = await mustGet(trx, id);
+      if (current.approvals.includes(approval.actor)) return { outcome: 'already', request: current };
+      const approvals = [...current.approvals, approval.actor];
+      await trx
+        .updateTable('requests')
+        .set({ approvals: JSON.stringify(approvals) })
+        .where('id', '=', id)
+        .execute();
+      await insertEvent(
+        trx,
+        { ...approval, details: { ...approval.details, count: approvals.length, required } },
+        this.dialect,
+      );
+      if (approvals.length < required) {
+        const counted = await mustGet(trx, id);
+        await insertOutbox(trx, counted, outbox);
+        return { outcome: 'counted', request: counted };
+      }
+      let update = trx
+        .updateTable('requests')
+        .set({ ...patchToRow(approved.patch), state: 'approved' })
+        .where('id', '=', id)
+        .where('state', '=', 'pending');
+      if (approved.patch.leaseUntil !== undefined)
+        update = update.set((eb) => ({ lease_generation: eb('lease_generation', '+', 1) }));
+      await update.execute();
+      await insertEvent(trx, approved.event, this.dialect);
+      const done = await mustGet(trx, id);
+      await insertOutbox(trx, done, [...outbox, ...approved.outbox]);
+      return { outcome: 'approved', request: done };
     });
   }
 
@@ -380,6 +431,7 @@ export function requestToRow(r: NewAccessRequest): NewRequestRow {
     sha256: r.sha256,
     state: 'pending',
     duration_seconds: r.durationSeconds ?? null,
+    rule_name: r.ruleName ?? null,
   };
 }
 
@@ -427,7 +479,9 @@ export function rowToRequest(row: RequestRow): AccessRequest {
     attachedManagedArns: parseStringArray(row.attached_managed_arns),
     leaseGeneration: Number(row.lease_generation),
     revokeFailures: Number(row.revoke_failures),
+    approvals: parseStringArray(row.approvals),
   };
+  if (row.rule_name !== null) r.ruleName = row.rule_name;
   if (row.revoke_failing_since !== null)
     r.revokeFailingSince = textToDate(row.revoke_failing_since, 'revoke_failing_since');
   if (row.duration_seconds !== null) r.durationSeconds = Number(row.duration_seconds);

@@ -193,6 +193,20 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
         await db.schema.dropTable('outbox').execute();
       },
     },
+    // Approval rules: the rule that decided a request when it was made, and who has approved it so far (a quorum).
+    '0005_rules_and_quorum': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema.alterTable('requests').addColumn('rule_name', 'text').execute();
+        await db.schema
+          .alterTable('requests')
+          .addColumn('approvals', 'text', (c) => c.notNull().defaultTo('[]'))
+          .execute();
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        for (const name of ['rule_name', 'approvals'])
+          await db.schema.alterTable('requests').dropColumn(name).execute();
+      },
+    },
   };
 }
 

@@ -49,6 +49,9 @@ export interface RequestsTable {
   lease_generation: Generated<number>;
   revoke_failures: Generated<number>;
   revoke_failing_since: string | null;
+  rule_name: string | null;
+  /** JSON array of user IDs: who has approved so far (a quorum). */
+  approvals: Generated<string>;
 }
 
 export interface EventsTable {

@@ -12,6 +12,10 @@ import type {
   TransitionPatch,
 } from '../access/types';
 
+/** What an approval did: counted towards a quorum, completed it, or nothing (counted already, or not pending). */
+export type ApprovalOutcome =
+  { outcome: 'not_pending' } | { outcome: 'already' | 'counted' | 'approved'; request: AccessRequest };
+
 /** Durable state of the flow. Every write that changes a request appends its event in the same transaction. */
 export interface Store {
   /** Inserts a pending request and its `requested` event. */
@@ -35,6 +39,18 @@ export interface Store {
       outbox?: OutboxDraft[];
     },
   ): Promise<AccessRequest | undefined>;
+  /**
+   * A quorum: records one approver's approval of a pending request (`approval.actor`, once per person), with its
+   * event and `outbox`, in one transaction. The approval that makes `required` distinct approvers also moves the
+   * request to approved (with `approved`'s patch, event and messages): exactly once, whatever runs concurrently.
+   */
+  addApproval(
+    id: string,
+    approval: NewAuditEvent,
+    required: number,
+    approved: { patch: TransitionPatch; event: NewAuditEvent; outbox: OutboxDraft[] },
+    outbox: OutboxDraft[],
+  ): Promise<ApprovalOutcome>;
   /** Sets fields that are not the state (e.g. what a grant attached so far). */
   updateRequest(id: string, patch: RequestPatch): Promise<void>;
   listRequests(query: RequestQuery): Promise<AccessRequest[]>;

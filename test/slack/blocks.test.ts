@@ -37,6 +37,7 @@ async function makeRequest(overrides: Partial<AccessRequest> = {}): Promise<Acce
     sha256: plan.sha256,
     state: 'pending',
     attachedManagedArns: [],
+    approvals: [],
     leaseGeneration: 0,
     revokeFailures: 0,
     ...overrides,

@@ -98,6 +98,7 @@ describe('openStore (PostgreSQL)', () => {
       '0002_lifecycle',
       '0003_fencing_and_backoff',
       '0004_outbox',
+      '0005_rules_and_quorum',
     ]);
     const { rows } = await admin.query<{ data_type: string; is_identity: string }>(
       "select data_type, is_identity from information_schema.columns where table_schema = $1 and table_name = 'events' and column_name = 'seq'",
@@ -133,6 +134,7 @@ describe('openStore (PostgreSQL)', () => {
         attachedManagedArns: [],
         leaseGeneration: 0,
         revokeFailures: 0,
+        approvals: [],
         card: { channelId: 'C1', messageTs: '1.2' },
       };
       expect(await second.getRequest(r.id)).toStrictEqual(expected);
@@ -154,6 +156,7 @@ describe('openStore (PostgreSQL)', () => {
         '0002_lifecycle',
         '0003_fencing_and_backoff',
         '0004_outbox',
+        '0005_rules_and_quorum',
       ]);
       const r = newRequest();
       await a.createRequest(r, event(r.id, 'requested'));
@@ -215,6 +218,7 @@ describe('openStore (PostgreSQL)', () => {
         '0002_lifecycle',
         '0003_fencing_and_backoff',
         '0004_outbox',
+        '0005_rules_and_quorum',
       ]);
     }
   });
@@ -243,6 +247,7 @@ describe('openStore (PostgreSQL)', () => {
       '0002_lifecycle',
       '0003_fencing_and_backoff',
       '0004_outbox',
+      '0005_rules_and_quorum',
     ]);
   });
 

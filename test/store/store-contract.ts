@@ -67,6 +67,7 @@ export function storeContract(factory: StoreFactory): void {
         attachedManagedArns: [],
         leaseGeneration: 0,
         revokeFailures: 0,
+        approvals: [],
       };
       expect(created).toStrictEqual(expected);
       const got = await store.getRequest(input.id);
@@ -103,6 +104,7 @@ export function storeContract(factory: StoreFactory): void {
         attachedManagedArns: [],
         leaseGeneration: 0,
         revokeFailures: 0,
+        approvals: [],
       });
     });
 

@@ -69,6 +69,7 @@ describe('openStore (SQLite)', () => {
         attachedManagedArns: [],
         leaseGeneration: 0,
         revokeFailures: 0,
+        approvals: [],
         card: { channelId: 'C1', messageTs: '1.2' },
       });
       expect((await second.listEvents(r.id)).map((e) => e.type)).toEqual(['requested']);
@@ -130,6 +131,7 @@ describe('openStore (SQLite)', () => {
         '0002_lifecycle',
         '0003_fencing_and_backoff',
         '0004_outbox',
+        '0005_rules_and_quorum',
       ]);
     } finally {
       raw.close();
@@ -176,6 +178,7 @@ describe('openStore (SQLite)', () => {
           '0002_lifecycle',
           '0003_fencing_and_backoff',
           '0004_outbox',
+          '0005_rules_and_quorum',
         ]);
       } finally {
         raw.close();

@@ -4,6 +4,8 @@ import type { AccessRequest } from '../../access/types';
 import { formatDuration } from '../../access/duration';
 import { SLACK_LIMITS } from '../limits';
 import { code, escapeMrkdwn, fitMrkdwn, fitPlain, mention } from '../mrkdwn';
+import { ruleSummary } from '../../access/rules';
+import type { AccessRule } from '../../access/rules';
 import { ACTION } from './ids';
 import { INLINE_POLICY_LIMIT, policyDisplay, preformatted, slackDate } from './shared';
 import type { KnownBlock } from './shared';
@@ -84,7 +86,22 @@ export function approveConfirmText(request: AccessRequest): string {
  */
 const blockId = (name: string, render: string) => `${name}.${render}`;
 
-export function approvalCard(request: AccessRequest): KnownBlock[] {
+/**
+ * The rule that decides the request and what it asks, with its quorum so far; while pending, the people it notifies
+ * are mentioned here.
+ */
+function ruleLine(request: AccessRequest, rule: AccessRule, notify: string | undefined): string {
+  let line = `*Rule* ${code(rule.name)}: ${ruleSummary(rule, mentionOf)}.`;
+  if (rule.approvals > 1 || request.approvals.length > 1)
+    line += `\n*Approvals ${Math.min(request.approvals.length, rule.approvals)} of ${rule.approvals}*${request.approvals.length ? `: ${request.approvals.map(mention).join(', ')}` : ''}`;
+  if (request.state === 'pending' && notify) line += `\n${notify}`;
+  return fitMrkdwn(line, SLACK_LIMITS.sectionText);
+}
+
+/** A rule's user or usergroup ID as Slack mentions it. */
+const mentionOf = (id: string): string => (id.startsWith('S') ? `<!subteam^${id}>` : mention(id));
+
+export function approvalCard(request: AccessRequest, rule?: AccessRule, notify?: string): KnownBlock[] {
   const render = randomBytes(4).toString('hex');
   const title = CATALOG[request.task][request.option].title;
   const policy = policyDisplay(request);
@@ -154,6 +171,8 @@ export function approvalCard(request: AccessRequest): KnownBlock[] {
     ],
   });
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: statusLine(request) } });
+  if (rule && !rule.implicit)
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: ruleLine(request, rule, notify) } });
   if (request.state === 'pending') {
     blocks.push({
       type: 'actions',

@@ -7,6 +7,8 @@ import { slackDate } from './shared';
 
 export function stepText(request: AccessRequest, step: StepNotice, approverMentions = 'Approvers'): string {
   switch (step.kind) {
+    case 'approval':
+      return `:ballot_box_with_check: Approval by ${mention(step.by)}; this request needs ${step.required} approvals from different approvers before anything is written.`;
     case 'approved':
       return `:white_check_mark: Approved by ${mention(step.by)}. Applying the approved plan (SHA-256 ${code(request.sha256.slice(0, 12))}…).`;
     case 'iam_call':
