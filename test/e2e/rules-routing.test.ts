@@ -1,12 +1,5 @@
-import { APPROVAL_CHANNEL, OUTSIDER, REQUESTER, requestIdFrom } from '../support/harness';
-import {
-  DEV_ROLE,
-  PROD_ROLE,
-  REQUESTERS_GROUP,
-  SECURITY_CHANNEL,
-  SECURITY_GROUP,
-  startRulesRig,
-} from '../support/rules-rig';
+import { APPROVAL_CHANNEL, OUTSIDER, requestIdFrom } from '../support/harness';
+import { DEV_ROLE, PROD_ROLE, SECURITY_CHANNEL, SECURITY_GROUP, startRulesRig } from '../support/rules-rig';
 import type { RulesRig } from '../support/rules-rig';
 
 /**
