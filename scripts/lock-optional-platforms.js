@@ -20,7 +20,12 @@ function platformOf(name) {
   const os = parts.find((p) => OS.includes(p));
   const cpu = parts.find((p) => CPU.includes(p)) ?? (parts.includes('armv7') ? 'arm' : undefined);
   if (!os || !cpu) return undefined;
-  const libc = parts.includes('musl') || parts.includes('musleabihf') ? 'musl' : parts.includes('gnu') || parts.includes('gnueabihf') ? 'glibc' : undefined;
+  const libc =
+    parts.includes('musl') || parts.includes('musleabihf')
+      ? 'musl'
+      : parts.includes('gnu') || parts.includes('gnueabihf')
+        ? 'glibc'
+        : undefined;
   return { os, cpu, libc };
 }
 
@@ -31,7 +36,7 @@ for (const [key, entry] of Object.entries(lock.packages)) {
     const depKey = `node_modules/${dep}`;
     if (lock.packages[depKey] || lock.packages[`${key}/node_modules/${dep}`]) continue;
     const platform = platformOf(dep);
-    if (!platform || platform.os === process.platform && platform.cpu === process.arch) continue;
+    if (!platform || (platform.os === process.platform && platform.cpu === process.arch)) continue;
     lock.packages[depKey] = {
       version,
       ...(entry.dev ? { dev: true } : {}),
@@ -43,6 +48,8 @@ for (const [key, entry] of Object.entries(lock.packages)) {
     added += 1;
   }
 }
-lock.packages = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : 1)));
+lock.packages = Object.fromEntries(
+  Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a < b ? -1 : 1)),
+);
 fs.writeFileSync(lockPath, JSON.stringify(lock, null, 2) + '\n');
 console.log(`lock-optional-platforms: ${added} entries added`);

@@ -1,184 +1,26 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import {
-  CATALOG,
-  DOC_REVISION,
-  generatePlan,
-  prettyJson,
-  TASKS,
-  PlanRequestError,
-  ACCOUNT_ID,
-  INSTANCE_ID,
-  REGION,
-} from './policy';
-import type { PlanRequest, PolicyPlan, Task } from './policy';
+import { CATALOG, generatePlan, prettyJson, PlanRequestError } from './policy';
+import type { PolicyPlan } from './policy';
 import { BotPolicyError, generateBotPolicy, MANAGED_POLICY_SIZE_LIMIT } from './policy/bot-policy';
 import type { BotPolicy, BotPolicyRequest } from './policy/bot-policy';
 import { config as loadDotenv } from 'dotenv';
-import { runRules } from './cli-rules';
 import { openStore } from './store';
 import { verifyChain } from './store/audit-chain';
 import type { AuditEvent } from './access/types';
+import { parseBotPolicyArgs } from './cli/bot-policy-args';
+import { CLI_HELP } from './cli/help';
+import { parsePolicyArgs } from './cli/policy-args';
+import { runRules } from './cli/rules';
+import { SHORT_USAGE, UsageError, usageFromParseError } from './cli/usage';
+
+export { CLI_HELP, UsageError };
 
 /** Offline entry point: prints the policy for a task, or the bot's own policy, without Slack or AWS. */
-
-export const CLI_HELP = `cases-access — the Amazon Connect Cases IAM permissions AWS documents, least privilege
-
-Usage:
-  cases-access policy <view|onboard> [--managed] [--account <12 digits>]
-                      [--instance <uuid> --region <region>] [--json]
-  cases-access bot-policy --account <12 digits> --allowed-roles <patterns>
-                      [--bot-role-name <name>] [--require-boundary <policy ARN>]
-                      [--cross-account-role-name <name>] [--json]
-  cases-access audit export [--since <ISO date>]
-  cases-access audit verify
-  cases-access --help
-
-Commands:
-  policy view      permissions to view Cases domain details in the Amazon Connect console
-  policy onboard   permissions to onboard an Amazon Connect instance to Cases
-  bot-policy       the IAM policy the bot's own role needs, and nothing more
-  audit export     the bot's event log as JSON lines, oldest first (reads DATABASE_URL, or .env)
-  audit verify     walk the log's hash chain: "ok" and the count, or the first event that does
-                   not match (exit 1)
-  rules check      validate the approval rules (ACCESS_RULES, or --file <path>) and print, per rule,
-                   who may request, who approves and how many, where the card goes (exit 1 if invalid)
-  rules explain <role ARN> <view|onboard> [--managed]
-                   which rule would decide such a request, and why the ones before it do not
-
-Options of policy:
-  --managed              Option 2 of the AWS page: an AWS managed policy plus a small inline policy
-                         (default: Option 1, one inline policy with the minimum permissions)
-  --account <id>         the 12-digit account of the role that gets the policy; narrows
-                         iam:PutRolePolicy to that account's Amazon Connect service-linked role
-                         (without it the documented "arn:aws:iam::*:role/..." stays)
-  --instance <uuid>      narrow connect:ListIntegrationAssociations, connect:DescribeInstance and
-                         connect:CreateIntegrationAssociation to one Amazon Connect instance
-  --region <region>      the instance's region (required with --instance)
-  --json                 print one JSON object:
-                         {"task","option","policyName","document","managedPolicyArns","sha256"}
-  -h, --help             this text
-
-Options of bot-policy:
-  --account <id>         the 12-digit account of the bot's role; a pattern whose account is "*"
-                         is narrowed to it (the bot's own credentials reach IAM there only)
-  --allowed-roles <p,…>  the value of ALLOWED_ROLES: comma-separated role ARN patterns, "*"
-                         matching any run of characters (IAM's "*" means the same)
-  --bot-role-name <name> the name of the role the bot runs as (in a target account: the
-                         cross-account role); every write on it is denied, whatever the patterns match
-  --require-boundary <policy ARN>
-                         writes (put, delete, attach, detach) only on roles whose permissions
-                         boundary is that managed policy; recommended in production
-  --cross-account-role-name <name>
-                         also allow sts:AssumeRole and sts:SetSourceIdentity on that role name in
-                         the other accounts the patterns name (each pattern must name its account),
-                         and deny every write on that role name
-  --json                 print only the policy document, as compact canonical JSON
-
-Exit status: 0 on success, 1 when audit verify finds a mismatch, 2 on bad arguments.
-Source: ${DOC_REVISION.source} (revision ${DOC_REVISION.latest}; ${DOC_REVISION.note})
-`;
-
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
-}
-
-function parsePolicyArgs(args: string[]): { request: PlanRequest; json: boolean } {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        managed: { type: 'boolean' },
-        account: { type: 'string' },
-        instance: { type: 'string' },
-        region: { type: 'string' },
-        json: { type: 'boolean' },
-      },
-    });
-  } catch (error) {
-    throw usageFromParseError(error);
-  }
-  const { values, positionals } = parsed;
-  const [task, ...extra] = positionals;
-  if (task === undefined) throw new UsageError('policy needs a task: view or onboard');
-  if (!(TASKS as readonly string[]).includes(task))
-    throw new UsageError(`unknown task "${task}": use view or onboard`);
-  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
-  if (values.account !== undefined && !ACCOUNT_ID.test(values.account))
-    throw new UsageError(`--account "${values.account}" is not a 12-digit AWS account ID`);
-  if (values.instance !== undefined && !INSTANCE_ID.test(values.instance))
-    throw new UsageError(`--instance "${values.instance}" is not an Amazon Connect instance ID (a UUID)`);
-  if (values.instance !== undefined && values.region === undefined)
-    throw new UsageError('--instance needs --region <region>, the instance’s AWS region');
-  if (values.region !== undefined && values.instance === undefined)
-    throw new UsageError('--region is only used with --instance');
-  if (values.region !== undefined && !REGION.test(values.region))
-    throw new UsageError(`--region "${values.region}" is not an AWS region such as us-east-1`);
-  const request: PlanRequest = {
-    task: task as Task,
-    option: values.managed ? 'managed' : 'minimal',
-    accountId: values.account,
-    instance:
-      values.instance !== undefined
-        ? { instanceId: values.instance, region: values.region as string }
-        : undefined,
-  };
-  return { request, json: values.json === true };
-}
-
-function usageFromParseError(error: unknown): UsageError {
-  return new UsageError(
-    ((error as Error).message.split('. ')[0] ?? 'bad arguments').replace(/^Unknown/, 'unknown'),
-  );
-}
-
-function parseBotPolicyArgs(args: string[]): { request: BotPolicyRequest; json: boolean } {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        account: { type: 'string' },
-        'allowed-roles': { type: 'string', multiple: true },
-        'cross-account-role-name': { type: 'string' },
-        'bot-role-name': { type: 'string' },
-        'require-boundary': { type: 'string' },
-        json: { type: 'boolean' },
-      },
-    });
-  } catch (error) {
-    throw usageFromParseError(error);
-  }
-  const { values, positionals } = parsed;
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  if (values.account === undefined)
-    throw new UsageError('bot-policy needs --account <12 digits>, the account of the bot’s role');
-  if (!ACCOUNT_ID.test(values.account))
-    throw new UsageError(`--account "${values.account}" is not a 12-digit AWS account ID`);
-  const patterns = (values['allowed-roles'] ?? [])
-    .flatMap((v) => v.split(','))
-    .map((p) => p.trim())
-    .filter(Boolean);
-  if (patterns.length === 0)
-    throw new UsageError('bot-policy needs --allowed-roles <patterns>, the value of ALLOWED_ROLES');
-  const request: BotPolicyRequest = {
-    accountId: values.account,
-    allowedRolePatterns: patterns,
-    crossAccountRoleName: values['cross-account-role-name'],
-    botRoleName: values['bot-role-name'],
-    requiredBoundaryArn: values['require-boundary'],
-  };
-  return { request, json: values.json === true };
 }
 
 export function formatBotPolicyForPeople(policy: BotPolicy, request: BotPolicyRequest): string {
@@ -272,22 +114,27 @@ async function runAudit(args: string[], io: Io, env: NodeJS.ProcessEnv): Promise
 export async function runCli(argv: string[], io: Io, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    if (command === undefined) {
+      io.err(SHORT_USAGE);
+      return 2;
+    }
+    if (command === '--help' || command === '-h' || command === 'help') {
       io.out(CLI_HELP);
-      return command === undefined ? 2 : 0;
+      return 0;
     }
     if (command === 'policy') {
       if (rest.includes('--help') || rest.includes('-h')) {
         io.out(CLI_HELP);
         return 0;
       }
-      const { request, json } = parsePolicyArgs(rest);
+      const { request, output } = parsePolicyArgs(rest, env);
       const plan = await generatePlan(request);
-      if (json) {
+      if (output === 'json') {
         const { task, option, policyName, document, managedPolicyArns, sha256 } = plan;
         io.out(JSON.stringify({ task, option, policyName, document, managedPolicyArns, sha256 }) + '\n');
       } else {
-        io.out(formatPlanForPeople(plan));
+        // --document: the exact text the bot writes, for `aws iam put-role-policy --policy-document`.
+        io.out(output === 'document' ? plan.documentText + '\n' : formatPlanForPeople(plan));
       }
       return 0;
     }
@@ -296,8 +143,9 @@ export async function runCli(argv: string[], io: Io, env: NodeJS.ProcessEnv = pr
         io.out(CLI_HELP);
         return 0;
       }
-      const { request, json } = parseBotPolicyArgs(rest);
+      const { request, json, notes } = parseBotPolicyArgs(rest, env);
       const policy = await generateBotPolicy(request);
+      for (const note of notes) io.err(`cases-access: ${note}\n`);
       io.out(json ? policy.documentText + '\n' : formatBotPolicyForPeople(policy, request));
       return 0;
     }

@@ -6,7 +6,8 @@ import { runCli } from '../src/cli';
 const run = async (argv: string[]): Promise<{ code: number; out: string; err: string }> => {
   let out = '';
   let err = '';
-  const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t) });
+  // An empty environment: AWS_REGION and ALLOWED_ROLES of the machine must not change what these tests see.
+  const code = await runCli(argv, { out: (t) => (out += t), err: (t) => (err += t) }, {});
   return { code, out, err };
 };
 const INSTANCE = '8a9b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d';
@@ -265,7 +266,11 @@ describe('cases-access bot-policy', () => {
   });
 
   it.each([
-    [['bot-policy', '--allowed-roles', ROLES], /needs --account/],
+    [
+      ['bot-policy', '--allowed-roles', 'arn:aws:iam::*:role/connect-*'],
+      /no allowed role pattern names an account/,
+    ],
+    [['bot-policy', '--allowed-roles', `${ROLES},arn:aws:iam::${OTHER}:role/x`], /name several accounts/],
     [['bot-policy', '--account', ACCOUNT], /needs --allowed-roles/],
     [['bot-policy', '--account', ACCOUNT, '--allowed-roles', ' , '], /needs --allowed-roles/],
     [['bot-policy', '--account', '12345', '--allowed-roles', ROLES], /not a 12-digit AWS account ID/],

@@ -3,7 +3,10 @@ import { STSClient } from '@aws-sdk/client-sts';
 
 /**
  * The SDK clients, with the default credential chain and endpoint resolution (AWS_ENDPOINT_URL_IAM / _STS are
- * honoured by the SDK itself). IAM is global: its signing region is us-east-1 whatever AWS_REGION says.
+ * honoured by the SDK itself). Both get AWS_REGION, so the SDK's endpoint rules pick its partition: IAM is global
+ * within a partition (iam.amazonaws.com signed for us-east-1 from any commercial region, the China and GovCloud
+ * endpoints signed for cn-north-1 and us-gov-west-1 from theirs), STS is regional. A fixed us-east-1 would send an
+ * aws-cn or aws-us-gov deployment's calls, and credentials, to the commercial partition, which refuses them.
  */
 export interface AwsClients {
   iam: IAMClient;
@@ -45,10 +48,13 @@ export function awsClientOptions(timeouts: AwsTimeouts = DEFAULT_TIMEOUTS) {
 
 export const AWS_CLIENT_OPTIONS = awsClientOptions();
 
+/** AWS_REGION; us-east-1 when it is unset, as before (the SDK itself would fail at the first call). */
+export const clientRegion = (region: string | undefined): string => region?.trim() || 'us-east-1';
+
 export function createAwsClients(region: string | undefined, timeouts?: AwsTimeouts): AwsClients {
   const options = awsClientOptions(timeouts);
-  const iam = new IAMClient({ ...options, region: 'us-east-1' });
-  const sts = new STSClient({ ...options, region: region ?? 'us-east-1' });
+  const iam = new IAMClient({ ...options, region: clientRegion(region) });
+  const sts = new STSClient({ ...options, region: clientRegion(region) });
   return {
     iam,
     sts,

@@ -75,7 +75,8 @@ export class SdkIamAccess implements IamAccess {
       throw new IamError('AssumeRoleFailed', `STS AssumeRole of ${roleArn} returned no credentials`);
     const client = new IAMClient({
       ...AWS_CLIENT_OPTIONS,
-      region: 'us-east-1',
+      // The bot's own region (AWS_REGION): the target account is in the same partition.
+      region: this.sts.config.region,
       credentials: {
         accessKeyId: c.AccessKeyId,
         secretAccessKey: c.SecretAccessKey,

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +24,7 @@ import type { SlackCall } from '../support/fake-slack';
 import { freePort } from '../support/free-port';
 import { startIamEmulator } from '../support/iam-emulator';
 import { postSigned, slashCommandBody } from '../support/slack-requests';
+import { postgresSuite, redacted, TEST_DATABASE_URL } from '../support/postgres-available';
 import { startTcpProxy } from '../support/tcp-proxy';
 import type { TcpProxy } from '../support/tcp-proxy';
 import { MINUTE, TestClock } from '../support/test-clock';
@@ -42,7 +42,7 @@ import { MINUTE, TestClock } from '../support/test-clock';
  * end.
  */
 
-const BASE_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const BASE_URL = TEST_DATABASE_URL;
 const RUN = `ca_outage_${Date.now().toString(36)}_${crypto.randomBytes(3).toString('hex')}`;
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/connect-admins`;
 const ONBOARD_POLICY = 'cases-access-onboard';
@@ -50,40 +50,12 @@ const ONBOARD_POLICY = 'cases-access-onboard';
 const CONNECT_TIMEOUT_MS = PG_POOL_DEFAULTS.connectionTimeoutMillis;
 const IAM_WRITES = ['PutRolePolicy', 'AttachRolePolicy', 'DeleteRolePolicy', 'DetachRolePolicy'];
 
+const { suite, runs } = postgresSuite('database-outage.test.ts', BASE_URL);
+
 const target = (() => {
   const u = new URL(BASE_URL);
   return { host: u.hostname || '127.0.0.1', port: Number(u.port || 5432) };
 })();
-
-/** The URL without its password, for messages. */
-function redacted(url: string): string {
-  const u = new URL(url);
-  if (u.password !== '') u.password = '***';
-  return u.toString();
-}
-
-/**
- * Whether something accepts TCP connections at the server's address, asked synchronously (in a child process, for
- * at most 3 s) so that the suite can be skipped when it is absent; beforeAll then checks that it is PostgreSQL.
- */
-function serverAnswers(): boolean {
-  const probe = `const s=require('node:net').connect(${JSON.stringify(target)});s.setTimeout(2000);s.on('connect',()=>process.exit(0));s.on('error',()=>process.exit(1));s.on('timeout',()=>process.exit(1));`;
-  try {
-    execFileSync(process.execPath, ['-e', probe], { stdio: 'ignore', timeout: 3000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const underCi = Boolean(process.env.CI) && !/^(0|false)$/i.test(process.env.CI ?? '');
-const available = serverAnswers();
-if (!available && !underCi)
-  process.stderr.write(
-    `database-outage.test.ts SKIPPED: PostgreSQL is not reachable at ${redacted(BASE_URL)}. ` +
-      'Start it (.ci/run does) or point TEST_DATABASE_URL at one; with CI set this file fails instead.\n',
-  );
-const suite = available || underCi ? describe : describe.skip;
 
 let admin: Pool;
 const schemas: string[] = [];
@@ -217,7 +189,7 @@ async function startOutageRig(): Promise<OutageRig> {
 }
 
 beforeAll(async () => {
-  if (!available && !underCi) return;
+  if (!runs) return;
   admin = new Pool({ connectionString: BASE_URL, max: 2 });
   admin.on('error', () => undefined);
   try {

@@ -14,6 +14,7 @@ import { freePort } from '../support/free-port';
 import { startIamEmulator } from '../support/iam-emulator';
 import type { IamEmulator } from '../support/iam-emulator';
 import { blockActionBody, postSigned, slashCommandBody, waitFor } from '../support/slack-requests';
+import { postgresSuite, TEST_DATABASE_URL } from '../support/postgres-available';
 import { MINUTE, TestClock } from '../support/test-clock';
 
 /**
@@ -24,11 +25,13 @@ import { MINUTE, TestClock } from '../support/test-clock';
  * 30 s of real time in a process, so the exact race of two scheduler passes is also shown in-process, with a test
  * clock, by calling runScheduledWork() on two bots at once.
  *
- * Needs PostgreSQL (.ci/run makes sure one answers at 127.0.0.1:5432; TEST_DATABASE_URL points elsewhere). Every
+ * Needs PostgreSQL (.ci/run makes sure one answers at 127.0.0.1:5432; TEST_DATABASE_URL points elsewhere; without
+ * one the file is skipped with a hint, unless CI is set). Every
  * part gets its own schema, dropped at the end. `npm test` builds first; run `npm run build` before this file alone.
  */
 
-const BASE_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const BASE_URL = TEST_DATABASE_URL;
+const { suite, runs } = postgresSuite('replicas.test.ts', BASE_URL);
 const RUN = `ca_replicas_${Date.now().toString(36)}_${crypto.randomBytes(3).toString('hex')}`;
 
 const ACCOUNT = '111122223333';
@@ -46,6 +49,7 @@ let home: string;
 const schemas: string[] = [];
 
 beforeAll(async () => {
+  if (!runs) return;
   requireBuiltBot();
   admin = new Pool({ connectionString: BASE_URL, max: 2 });
   admin.on('error', () => undefined);
@@ -185,7 +189,7 @@ const logsOf = (bot: BotProcess): Array<Record<string, unknown>> =>
     .filter((l) => l.startsWith('{'))
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
-describe('two bot processes on one PostgreSQL database', () => {
+suite('two bot processes on one PostgreSQL database', () => {
   let databaseUrl: string;
   let a: Bot;
   let b: Bot;
@@ -329,7 +333,7 @@ describe('two bot processes on one PostgreSQL database', () => {
 
 // =================================================================================================================
 
-describe('two schedulers on one PostgreSQL database (in-process, test clock)', () => {
+suite('two schedulers on one PostgreSQL database (in-process, test clock)', () => {
   const saved: Record<string, string | undefined> = {};
   const bots: RunningBot[] = [];
   const logs: string[] = [];

@@ -4,14 +4,17 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Pool } from 'pg';
 import { openStore, PG_MIGRATION_LOCK_KEY } from '../../src/store';
+import { postgresSuite, redacted, TEST_DATABASE_URL } from '../support/postgres-available';
 import { event, newRequest, storeContract } from './store-contract';
 
 /**
  * The store against a real PostgreSQL (.ci/run makes sure one answers at 127.0.0.1:5432 with trust auth). Every store
  * gets its own schema, named after this run, reached through the URL's `options=-c search_path=<schema>`; the schemas
- * are dropped at the end. Set TEST_DATABASE_URL to use another server or database.
+ * are dropped at the end. Set TEST_DATABASE_URL to use another server or database. Without a server the file is
+ * skipped with a hint, unless CI is set: then it fails.
  */
-const BASE_URL = process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+const BASE_URL = TEST_DATABASE_URL;
+const { suite, runs } = postgresSuite('postgres.test.ts', BASE_URL);
 const RUN = `ca_test_${Date.now().toString(36)}_${crypto.randomBytes(3).toString('hex')}`;
 
 let admin: Pool;
@@ -47,14 +50,8 @@ async function migrationsOf(schema: string): Promise<string[]> {
   return rows.map((r) => r.name);
 }
 
-/** The URL without its password, for messages. */
-function redacted(url: string): string {
-  const u = new URL(url);
-  if (u.password !== '') u.password = '***';
-  return u.toString();
-}
-
 beforeAll(async () => {
+  if (!runs) return;
   admin = new Pool({ connectionString: BASE_URL, max: 2 });
   admin.on('error', () => undefined);
   try {
@@ -69,6 +66,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (!admin) return;
   try {
     for (const s of schemas) await admin.query(`drop schema if exists ${s} cascade`);
   } finally {
@@ -76,11 +74,11 @@ afterAll(async () => {
   }
 });
 
-describe('Store on PostgreSQL', () => {
+suite('Store on PostgreSQL', () => {
   storeContract(async () => openStore(urlFor(await newSchema())));
 });
 
-describe('openStore (PostgreSQL)', () => {
+suite('openStore (PostgreSQL)', () => {
   it('creates the tables in the search_path schema, with an identity seq', async () => {
     const schema = await newSchema();
     const store = await openStore(urlFor(schema));

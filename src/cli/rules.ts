@@ -1,7 +1,7 @@
-import { checkDuration, formatDuration } from './access/duration';
-import { explainRules, ruleFor } from './access/rules';
-import type { AccessRule } from './access/rules';
-import { loadRulesFile, ruleFromVariables, RulesFileError } from './rules-file';
+import { checkDuration, formatDuration } from '../access/duration';
+import { explainRules, ruleFor } from '../access/rules';
+import type { AccessRule } from '../access/rules';
+import { loadRulesFile, ruleFromVariables, RulesFileError } from '../rules-file';
 
 /**
  * `cases-access rules check` and `rules explain`: the approval rules as the bot would load them (ACCESS_RULES, or
