@@ -46,6 +46,8 @@ export interface Config {
   rules: AccessRule[];
   /** Where the rules came from: the file's path, or `variables`. */
   rulesSource: string;
+  /** A break-glass grant should be acknowledged by an approver within this long; reminders say when it is overdue. */
+  breakGlassReviewSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -217,6 +219,7 @@ const schema = z
         .optional(),
     ),
     ACCESS_RULES: z.preprocess(optional, z.string().optional()),
+    BREAK_GLASS_REVIEW: duration('BREAK_GLASS_REVIEW', '24h'),
     LOG_LEVEL: z.preprocess(
       (v) => optional(v) ?? 'info',
       z.enum(['debug', 'info', 'warn', 'error'], { error: 'LOG_LEVEL must be debug, info, warn or error' }),
@@ -282,6 +285,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   return {
     rules,
     rulesSource: e.ACCESS_RULES ?? 'variables',
+    breakGlassReviewSeconds: e.BREAK_GLASS_REVIEW ?? 86_400,
     slack: {
       botToken: e.SLACK_BOT_TOKEN,
       appToken: e.SLACK_APP_TOKEN,

@@ -101,6 +101,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
     revocations,
     pendingTtlSeconds: config.pendingTtlSeconds,
     remindAfterSeconds: config.remindAfterSeconds,
+    breakGlassReviewSeconds: config.breakGlassReviewSeconds,
     resumables: [service.applier, revocations],
   });
   try {
@@ -110,7 +111,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
     aws.destroy();
     throw error;
   }
-  const queries = new AccessQueries(store, approvers, identity);
+  const queries = new AccessQueries(store, approvers, identity, config.rules);
   registerListeners(slack.app, { service, revocations, queries, notifier, store, clock, logger });
   slack.app.error(async (error) => logger.error('unhandled Slack listener error', { error }));
 

@@ -6,6 +6,8 @@ import type { PolicyOption, Task } from '../policy';
 /** The slash command's grammar, parsed into what was asked. Pure. */
 
 export const MAX_REASON_LENGTH = 500;
+/** A break-glass reason says what is on fire: at least this long. */
+export const MIN_BREAK_GLASS_REASON = 20;
 
 export interface RequestCommand {
   kind: 'request';
@@ -17,10 +19,12 @@ export interface RequestCommand {
   /** Seconds, from `--for`; absent means the configured default. */
   durationSeconds?: number;
   reason: string;
+  /** `--break-glass`: applied at once by the requester where a rule allows it (after a confirming dialog). */
+  breakGlass?: true;
 }
 
 export type ParsedCommand =
-  | { kind: 'help' }
+  | { kind: 'help'; roleText?: string }
   | { kind: 'modal' }
   | RequestCommand
   | { kind: 'revoke'; requestId: string; reason: string }
@@ -63,7 +67,8 @@ export function parseCommand(text: string): ParsedCommand {
   const [verb, roleText, ...rest] = tokens;
   if (verb === undefined) return { kind: 'modal' };
   const task = verb.toLowerCase();
-  if (task === 'help') return { kind: 'help' };
+  // `help <role>` also says which rules would decide requests for that role.
+  if (task === 'help') return roleText === undefined ? { kind: 'help' } : { kind: 'help', roleText };
   if (task === 'revoke' || task === 'status' || task === 'audit')
     return parseLifecycleCommand(task, text, matches);
   if (task !== 'onboard' && task !== 'view')
@@ -80,6 +85,7 @@ export function parseCommand(text: string): ParsedCommand {
   let option: PolicyOption = 'minimal';
   let instanceText: string | undefined;
   let durationSeconds: number | undefined;
+  let breakGlass = false;
   let i = 0;
   for (; i < rest.length; i++) {
     const typed = rest[i]!;
@@ -87,6 +93,8 @@ export function parseCommand(text: string): ParsedCommand {
     if (!token.startsWith('--')) break;
     if (token === '--managed') {
       option = 'managed';
+    } else if (token === '--break-glass') {
+      breakGlass = true;
     } else if (token === '--instance') {
       const value = rest[i + 1];
       if (value === undefined || value.startsWith('--'))
@@ -116,7 +124,7 @@ export function parseCommand(text: string): ParsedCommand {
     } else {
       return {
         kind: 'error',
-        message: `Unknown flag ${echo(token)}. The flags are \`--managed\`, \`--instance <id>\` and \`--for <duration>\`.`,
+        message: `Unknown flag ${echo(token)}. The flags are \`--managed\`, \`--instance <id>\`, \`--for <duration>\` and \`--break-glass\`.`,
       };
     }
   }
@@ -135,7 +143,16 @@ export function parseCommand(text: string): ParsedCommand {
       kind: 'error',
       message: `The reason is ${reason.length} characters; keep it to ${MAX_REASON_LENGTH}.`,
     };
-  return { kind: 'request', task, option, roleText, instanceText, durationSeconds, reason };
+  return {
+    kind: 'request',
+    task,
+    option,
+    roleText,
+    instanceText,
+    durationSeconds,
+    reason,
+    ...(breakGlass ? { breakGlass: true as const } : {}),
+  };
 }
 
 function parseLifecycleCommand(
@@ -190,7 +207,7 @@ function parseLifecycleCommand(
  * A token as a flag: `--for`, or the same typed with an em or en dash (macOS turns `--` into `—` as you type), which
  * would otherwise become part of the reason and make the grant last until revoked.
  */
-const KNOWN_FLAGS = new Set(['--managed', '--instance', '--for', '--page']);
+const KNOWN_FLAGS = new Set(['--managed', '--instance', '--for', '--page', '--break-glass']);
 
 export function flagName(token: string): string {
   return token.replace(/^[\u2012\u2013\u2014\u2015\u2212]/, '--').toLowerCase();

@@ -147,24 +147,16 @@ export function serializeNotice(notice: StepNotice): string {
   return JSON.stringify(notice);
 }
 
-/** The fields of notices and requests that are dates (JSON has them as ISO strings). */
-const DATE_KEYS = new Set([
-  'retryAt',
-  'expiresAt',
-  'failingSince',
-  'createdAt',
-  'decidedAt',
-  'completedAt',
-  'approversRemindedAt',
-  'requesterRemindedAt',
-  'revokedAt',
-  'nextRevokeAttemptAt',
-  'leaseUntil',
-  'revokeFailingSince',
-]);
+/**
+ * The fields of notices and requests that are dates, by their names' endings (`createdAt`, `revokeFailingSince`,
+ * `leaseUntil`…): JSON has them as ISO strings. A naming rule rather than a list, so a new date field cannot be
+ * forgotten here (a forgotten one broke card updates once).
+ */
+const DATE_KEY = /(At|Since|Until)$/;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 const reviveDates = (key: string, value: unknown): unknown =>
-  DATE_KEYS.has(key) && typeof value === 'string' ? new Date(value) : value;
+  DATE_KEY.test(key) && typeof value === 'string' && ISO_DATE.test(value) ? new Date(value) : value;
 
 function parseNotice(text: string | undefined): StepNotice {
   if (text === undefined) throw new Error('a thread or requester message without its notice');

@@ -69,6 +69,11 @@ export interface IdentityProvider {
 /** One step of a request's life, as the notifier shows it in the card's thread. */
 export type StepNotice =
   | { kind: 'approved'; by: string }
+  /** Its requester applied it at once under the rule's breakGlass; the approvers are called to review it. */
+  | { kind: 'break_glass'; by: string; reason: string }
+  | { kind: 'acknowledged'; by: string }
+  /** A break-glass grant nobody has acknowledged yet; `overdue` once BREAK_GLASS_REVIEW has passed. */
+  | { kind: 'review_reminder'; overdue: boolean }
   /** One approval towards a quorum of `required` (the card shows the count). */
   | { kind: 'approval'; by: string; required: number }
   | { kind: 'iam_call'; operation: string; target: string; awsRequestId?: string }

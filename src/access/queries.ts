@@ -4,6 +4,8 @@ import type { ApproverDirectory, IdentityProvider } from './ports';
 import { parseRoleInput, partitionOf, RoleInputError } from './roles';
 import type { Outcome } from './service';
 import type { AccessRequest, AuditEvent } from './types';
+import { ruleFor, ruleSummary } from './rules';
+import type { AccessRule } from './rules';
 
 /** Read-only views for `/cases-access status` and `audit`, with who may see what. */
 
@@ -22,7 +24,36 @@ export class AccessQueries {
     private readonly store: Store,
     private readonly approvers: ApproverDirectory,
     private readonly identity: IdentityProvider,
+    private readonly rules: readonly AccessRule[] = [],
   ) {}
+
+  /**
+   * For `help <role>`: which rule would decide each task and option on that role (a name means the role in the
+   * bot's own account), or that none would.
+   */
+  async rulesFor(roleText: string): Promise<Outcome<{ roleArn: string; lines: string[] }>> {
+    let roleArn: string;
+    try {
+      const input = parseRoleInput(roleText);
+      if (input.kind === 'arn') roleArn = input.role.arn;
+      else {
+        const caller = await this.identity.callerIdentity();
+        roleArn = `arn:${partitionOf(caller.arn)}:iam::${caller.accountId}:role/${input.name}`;
+      }
+    } catch (error) {
+      if (error instanceof RoleInputError) return refuse(error.message);
+      throw error;
+    }
+    const lines: string[] = [];
+    for (const task of ['onboard', 'view'] as const)
+      for (const option of ['minimal', 'managed'] as const) {
+        const rule = ruleFor(this.rules, { roleArn, task, option });
+        lines.push(
+          `${task} (${option}): ${rule ? `rule \`${rule.name}\`: ${ruleSummary(rule, (id) => (id.startsWith('S') ? `<!subteam^${id}>` : `<@${id}>`))}` : 'no rule covers it: such a request is refused'}`,
+        );
+      }
+    return { ok: true, value: { roleArn, lines } };
+  }
 
   /** A request as stored, for showing what it asks (its policy is not a secret: the card shows it to the channel). */
   async request(requestId: string): Promise<AccessRequest | undefined> {

@@ -81,6 +81,17 @@ export class Reporter {
     return outcome;
   }
 
+  /** Store.acknowledge, told in the thread and on the card. */
+  async acknowledge(id: string, event: NewAuditEvent): Promise<AccessRequest | undefined> {
+    const done = await this.store.acknowledge(
+      id,
+      event,
+      drafts({ thread: { kind: 'acknowledged', by: event.actor }, card: true }),
+    );
+    if (done) this.outbox.kick();
+    return done;
+  }
+
   /** Resolves when every message queued so far has been delivered (or Slack stayed down for `boundMs`). */
   async idle(boundMs?: number): Promise<void> {
     await this.outbox.settled(boundMs);

@@ -20,6 +20,8 @@ export interface SchedulerDeps {
   revocations: RevocationService;
   pendingTtlSeconds: number;
   remindAfterSeconds: number;
+  /** A break-glass grant should be acknowledged within this long (BREAK_GLASS_REVIEW); reminders say when it is overdue. */
+  breakGlassReviewSeconds?: number;
   /** Work a crashed owner left half done (applies, revocations), resumed once its lease has run out. */
   resumables?: Array<{ resumeInterrupted(): Promise<number> }>;
   /** How long before a grant ends its requester is told (only for grants at least twice as long). */
@@ -57,6 +59,7 @@ export class LifecycleScheduler {
     await this.revokeDueGrants();
     await this.expirePending();
     await this.remindApprovers();
+    await this.remindReviews();
     await this.warnEndingSoon();
     // A day is far beyond Slack's retries of a delivery.
     await this.deps.store.pruneDeliveries(new Date(this.deps.clock.now().getTime() - 86_400_000));
@@ -102,6 +105,23 @@ export class LifecycleScheduler {
       await report.record(
         { requestId: pending.id, at: now, actor: 'bot', type: 'reminded', details: { who: 'approvers' } },
         { thread: { kind: 'remind_approvers', pendingFor } },
+      );
+    }
+  }
+
+  /** Every REMIND_AFTER, the approvers of a break-glass grant nobody acknowledged are called again. */
+  private async remindReviews(): Promise<void> {
+    const { store, clock, report, remindAfterSeconds } = this.deps;
+    const now = clock.now();
+    const every = remindAfterSeconds * 1000;
+    for (const grant of await store.listRequests({ unreviewedBreakGlass: true })) {
+      if (now.getTime() - grant.createdAt.getTime() < every) continue;
+      if (!(await store.claimReviewReminder(grant.id, now, new Date(now.getTime() - every)))) continue;
+      const overdue =
+        now.getTime() - grant.createdAt.getTime() >= (this.deps.breakGlassReviewSeconds ?? 86_400) * 1000;
+      await report.record(
+        { requestId: grant.id, at: now, actor: 'bot', type: 'reminded', details: { who: 'review', overdue } },
+        { thread: { kind: 'review_reminder', overdue } },
       );
     }
   }

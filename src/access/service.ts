@@ -5,7 +5,7 @@ import { generatePlan, policyNameFor } from '../policy';
 import type { ConnectInstanceScope, PolicyPlan } from '../policy';
 import type { Logger } from '../log';
 import type { Store } from '../store/store';
-import { instanceProblem, isRequestId, parseInstanceText } from './command';
+import { instanceProblem, isRequestId, MIN_BREAK_GLASS_REASON, parseInstanceText } from './command';
 import type { RequestCommand } from './command';
 import { formatDuration } from './duration';
 import { IamError, systemClock } from './ports';
@@ -250,7 +250,27 @@ export class AccessService {
         `Under rule ${echo(rule.name)} only its listed requesters may ask for ${command.task} on this role.`,
         'role',
       );
-    const duration = this.grantDuration(command.durationSeconds, rule);
+    if (command.breakGlass) {
+      if (!rule.breakGlass)
+        return refuse(
+          `Rule ${echo(rule.name)} does not allow break-glass for this role; ask for an approval instead (without \`--break-glass\`).`,
+          'role',
+        );
+      if (command.reason.trim().length < MIN_BREAK_GLASS_REASON)
+        return refuse(
+          `A break-glass request needs a reason of at least ${MIN_BREAK_GLASS_REASON} characters: approvers review it afterwards.`,
+          'reason',
+        );
+    }
+    // Break-glass: its own, shorter maximum, and by default exactly that long.
+    const duration = command.breakGlass
+      ? this.grantDuration(command.durationSeconds ?? rule.breakGlass!.maxSeconds, {
+          ...rule,
+          maxSeconds: rule.breakGlass!.maxSeconds,
+          implicit: undefined,
+          name: `${rule.name} (break-glass)`,
+        })
+      : this.grantDuration(command.durationSeconds, rule);
     if (!duration.ok) return duration;
     // An inline policy of the grant's name that the bot did not write is never overwritten: refuse up front.
     if (
@@ -305,6 +325,17 @@ export class AccessService {
    */
   async submit(requesterId: string, command: RequestCommand): Promise<Outcome<Submitted>> {
     return this.oneAtATime(requesterId, async () => {
+      if (command.breakGlass) {
+        // Urgent by definition: not folded into a pending request, but still within the requester's rate limit.
+        const limited = await this.rateLimitRefusal(requesterId);
+        if (limited) return refuse(limited);
+        const submitted = await this.submitNew(requesterId, command);
+        if (!submitted.ok) return submitted;
+        return {
+          ok: true,
+          value: { ...submitted.value, request: await this.applyBreakGlass(submitted.value.request) },
+        };
+      }
       const duplicate = await this.pendingDuplicate(requesterId, command);
       if (duplicate) {
         const cardLink = await this.report.quietly('card link', () => this.deps.notifier.cardLink(duplicate));
@@ -339,6 +370,7 @@ export class AccessService {
         sha256: plan.sha256,
         durationSeconds,
         ruleName: rule.name,
+        ...(command.breakGlass ? { breakGlass: true as const } : {}),
       },
       {
         requestId: id,
@@ -355,6 +387,7 @@ export class AccessService {
           instance: instance ?? null,
           durationSeconds: durationSeconds ?? null,
           rule: rule.name,
+          breakGlass: command.breakGlass ?? false,
         },
       },
     );
@@ -681,6 +714,73 @@ export class AccessService {
       case 'approved':
         return { ok: true, value: await this.applyDecided(outcome.request) };
     }
+  }
+
+  /**
+   * Break-glass: the requester's own request is approved by them at once (the rule allowed it and the card, which
+   * mentions every approver of the rule, is posted), then applied; approvers review it afterwards (acknowledge).
+   */
+  private async applyBreakGlass(request: AccessRequest): Promise<AccessRequest> {
+    const now = this.deps.clock.now();
+    const expiresAt = request.durationSeconds
+      ? new Date(now.getTime() + request.durationSeconds * 1000)
+      : undefined;
+    const approved = await this.report.transition(
+      request.id,
+      'pending',
+      'approved',
+      { decidedBy: request.requesterId, decidedAt: now, expiresAt, leaseUntil: this.applier.leaseEnd() },
+      {
+        requestId: request.id,
+        at: now,
+        actor: request.requesterId,
+        type: 'break_glass',
+        details: {
+          sha256: request.sha256,
+          reason: request.reason,
+          expiresAt: expiresAt?.toISOString() ?? null,
+        },
+      },
+      { thread: { kind: 'break_glass', by: request.requesterId, reason: request.reason }, card: true },
+    );
+    return approved ? this.applyDecided(approved) : request;
+  }
+
+  /**
+   * An approver of the request's rule acknowledges a break-glass grant (once; never its own requester). From its
+   * card only, like every decision.
+   */
+  async acknowledge(
+    requestId: string,
+    userId: string,
+    origin?: SlackMessageRef,
+  ): Promise<Outcome<AccessRequest>> {
+    const request = await this.deps.store.getRequest(requestId);
+    if (!request) return refuse(noSuchRequest(requestId));
+    const elsewhere = originRefusal(request, origin);
+    if (elsewhere) return refuse(elsewhere);
+    if (!request.breakGlass)
+      return refuse(`Request ${requestId} is not a break-glass grant; there is nothing to acknowledge.`);
+    if (request.reviewedBy)
+      return refuse(`Request ${requestId} was already acknowledged by <@${request.reviewedBy}>.`);
+    if (userId === request.requesterId)
+      return refuse('You cannot acknowledge your own break-glass grant; an approver must.');
+    const rule = this.ruleOf(request);
+    if (
+      !(await (rule
+        ? this.deps.approvers.isAmong(userId, rule.approvers)
+        : this.deps.approvers.isApprover(userId)))
+    )
+      return refuse('Only an approver of its rule can acknowledge a break-glass grant; nothing was changed.');
+    const acknowledged = await this.report.acknowledge(requestId, {
+      requestId,
+      at: this.deps.clock.now(),
+      actor: userId,
+      type: 'acknowledged',
+      details: {},
+    });
+    if (!acknowledged) return refuse(`Request ${requestId} was acknowledged by someone else just now.`);
+    return { ok: true, value: acknowledged };
   }
 
   /** Applies a recorded decision; a database outage meanwhile is said as such (see ApplyInterrupted). */

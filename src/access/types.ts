@@ -87,6 +87,11 @@ export interface AccessRequest {
   ruleName?: string;
   /** Who has approved it so far, in order (a rule may need several). */
   approvals: string[];
+  /** Applied at once by its requester without an approver (a rule's breakGlass); reviewed by an approver after. */
+  breakGlass?: true;
+  /** The approver who acknowledged a break-glass grant, and when. */
+  reviewedBy?: string;
+  reviewedAt?: Date;
 }
 
 /** Fields the workflow sets on an existing request. */
@@ -109,6 +114,8 @@ export type RequestPatch = Partial<
     | 'leaseUntil'
     | 'revokeFailures'
     | 'revokeFailingSince'
+    | 'reviewedBy'
+    | 'reviewedAt'
   >
 >;
 
@@ -143,6 +150,10 @@ export const EVENT_TYPES = [
   'already_in_place',
   /** One approver's approval of a request that needs several (its count so far in the details). */
   'approval',
+  /** Its requester applied it at once under a rule's breakGlass, with the reason; approvers review it after. */
+  'break_glass',
+  /** An approver acknowledged a break-glass grant. */
+  'acknowledged',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -199,4 +210,6 @@ export interface RequestQuery {
   /** Newest first when set; default oldest first. */
   newestFirst?: boolean;
   limit?: number;
+  /** Only break-glass grants no approver has acknowledged yet. */
+  unreviewedBreakGlass?: boolean;
 }

@@ -62,8 +62,8 @@ export function fitMrkdwn(text: string, max: number): string {
   return head + ELLIPSIS + (fences % 2 === 1 ? fence : '');
 }
 
-/** A message's own markup (see access/echo.ts): code spans, and people as `<@U…>`; everything else is text. */
-const MESSAGE_MARKUP = /(`[^`\n]*`)|(<@[UW][A-Z0-9]{2,}>)/g;
+/** A message's own markup (see access/echo.ts): code spans, people as `<@U…>` and usergroups as `<!subteam^S…>`. */
+const MESSAGE_MARKUP = /(`[^`\n]*`)|(<@[UW][A-Z0-9]{2,}>|<!subteam\^S[A-Z0-9]{2,}>)/g;
 
 /**
  * A workflow message (a refusal, an error) as mrkdwn: its code spans and mentions kept, everything else escaped, so
@@ -84,7 +84,7 @@ export function messageMrkdwn(message: string, max: number = SLACK_LIMITS.messag
 export function messagePlain(message: string, max: number = SLACK_LIMITS.dialogError): string {
   return fitPlain(
     message.replace(MESSAGE_MARKUP, (all: string, span?: string) =>
-      span !== undefined ? span : `@${all.slice(2, -1)}`,
+      span !== undefined ? span : `@${all.replace(/^<[@!](subteam\^)?|>$/g, '')}`,
     ),
     max,
   );

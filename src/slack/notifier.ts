@@ -31,10 +31,11 @@ export class SlackNotifier implements Notifier {
     );
   }
 
-  /** The rule's `notify` list as mentions (users, and usergroups as `<!subteam^…>`). */
+  /** The rule's `notify` list as mentions (users, and usergroups as `<!subteam^…>`); break-glass calls every approver. */
   private mentions(request: AccessRequest): string {
-    return this.ruleOf(request)
-      .notify.map((id) => (id.startsWith('S') ? `<!subteam^${id}>` : `<@${id}>`))
+    const rule = this.ruleOf(request);
+    return (request.breakGlass ? rule.approvers : rule.notify)
+      .map((id) => (id.startsWith('S') ? `<!subteam^${id}>` : `<@${id}>`))
       .join(' ');
   }
 

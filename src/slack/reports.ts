@@ -27,7 +27,12 @@ async function requestLine(request: AccessRequest, linkOf: LinkOf): Promise<stri
   const id = link ? `<${link}|${request.id}>` : request.id;
   const ends =
     request.state === 'applied' && request.expiresAt ? `, ends ${request.expiresAt.toISOString()}` : '';
-  return `• ${id} — *${request.state}*${ends} — ${request.task} · ${request.option} on ${code(request.role.arn)}, ${request.createdAt.toISOString()}`;
+  const glass = request.breakGlass
+    ? request.reviewedBy
+      ? ' — break-glass'
+      : ' — :rotating_light: *break-glass, unreviewed*'
+    : '';
+  return `• ${id} — *${request.state}*${ends}${glass} — ${request.task} · ${request.option} on ${code(request.role.arn)}, ${request.createdAt.toISOString()}`;
 }
 
 function eventLine(event: AuditEvent): string {

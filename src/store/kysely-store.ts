@@ -160,6 +160,7 @@ export class KyselyStore implements Store {
     if (query.roleArn !== undefined) q = q.where('role_arn', '=', query.roleArn);
     if (query.roleName !== undefined) q = q.where('role_name', '=', query.roleName);
     if (query.accountId !== undefined) q = q.where('role_account_id', '=', query.accountId);
+    if (query.unreviewedBreakGlass) q = q.where('break_glass', '=', 1).where('reviewed_at', 'is', null);
     // ISO-8601 text in UTC compares in time order.
     if (query.createdBefore !== undefined) q = q.where('created_at', '<=', dateToText(query.createdBefore));
     if (query.expiresBefore !== undefined)
@@ -211,6 +212,45 @@ export class KyselyStore implements Store {
       .where('at', '<', dateToText(before))
       .executeTakeFirst();
     return Number(result.numDeletedRows);
+  }
+
+  async acknowledge(
+    id: string,
+    event: NewAuditEvent,
+    outbox: OutboxDraft[],
+  ): Promise<AccessRequest | undefined> {
+    assertEventFor(id, event);
+    return this.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable('requests')
+        .set({ reviewed_by: event.actor, reviewed_at: dateToText(event.at) })
+        .where('id', '=', id)
+        .where('break_glass', '=', 1)
+        .where('reviewed_at', 'is', null)
+        .executeTakeFirst();
+      if (result.numUpdatedRows !== 1n) return undefined;
+      await insertEvent(trx, event, this.dialect);
+      const updated = await mustGet(trx, id);
+      await insertOutbox(trx, updated, outbox);
+      return updated;
+    });
+  }
+
+  async claimReviewReminder(id: string, at: Date, lastBefore: Date): Promise<boolean> {
+    const result = await this.db
+      .updateTable('requests')
+      .set({ approvers_reminded_at: dateToText(at) })
+      .where('id', '=', id)
+      .where('break_glass', '=', 1)
+      .where('reviewed_at', 'is', null)
+      .where((eb) =>
+        eb.or([
+          eb('approvers_reminded_at', 'is', null),
+          eb('approvers_reminded_at', '<=', dateToText(lastBefore)),
+        ]),
+      )
+      .executeTakeFirst();
+    return result.numUpdatedRows === 1n;
   }
 
   async claimReminder(id: string, who: 'approvers' | 'requester', at: Date): Promise<boolean> {
@@ -432,6 +472,7 @@ export function requestToRow(r: NewAccessRequest): NewRequestRow {
     state: 'pending',
     duration_seconds: r.durationSeconds ?? null,
     rule_name: r.ruleName ?? null,
+    break_glass: r.breakGlass ? 1 : 0,
   };
 }
 
@@ -458,6 +499,8 @@ export function patchToRow(p: RequestPatch): RequestUpdate {
   if (p.leaseUntil !== undefined) u.lease_until = dateToText(p.leaseUntil);
   if (p.revokeFailures !== undefined) u.revoke_failures = p.revokeFailures;
   if (p.revokeFailingSince !== undefined) u.revoke_failing_since = dateToText(p.revokeFailingSince);
+  if (p.reviewedBy !== undefined) u.reviewed_by = p.reviewedBy;
+  if (p.reviewedAt !== undefined) u.reviewed_at = dateToText(p.reviewedAt);
   return u;
 }
 
@@ -482,6 +525,9 @@ export function rowToRequest(row: RequestRow): AccessRequest {
     approvals: parseStringArray(row.approvals),
   };
   if (row.rule_name !== null) r.ruleName = row.rule_name;
+  if (Number(row.break_glass) === 1) r.breakGlass = true;
+  if (row.reviewed_by !== null) r.reviewedBy = row.reviewed_by;
+  if (row.reviewed_at !== null) r.reviewedAt = textToDate(row.reviewed_at, 'reviewed_at');
   if (row.revoke_failing_since !== null)
     r.revokeFailingSince = textToDate(row.revoke_failing_since, 'revoke_failing_since');
   if (row.duration_seconds !== null) r.durationSeconds = Number(row.duration_seconds);

@@ -201,9 +201,16 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
           .alterTable('requests')
           .addColumn('approvals', 'text', (c) => c.notNull().defaultTo('[]'))
           .execute();
+        // Break-glass: applied at once by its requester, then acknowledged by an approver (and reminded until).
+        await db.schema
+          .alterTable('requests')
+          .addColumn('break_glass', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema.alterTable('requests').addColumn('reviewed_by', 'text').execute();
+        await db.schema.alterTable('requests').addColumn('reviewed_at', 'text').execute();
       },
       async down(db: Kysely<unknown>): Promise<void> {
-        for (const name of ['rule_name', 'approvals'])
+        for (const name of ['rule_name', 'approvals', 'break_glass', 'reviewed_by', 'reviewed_at'])
           await db.schema.alterTable('requests').dropColumn(name).execute();
       },
     },

@@ -52,6 +52,10 @@ export interface RequestsTable {
   rule_name: string | null;
   /** JSON array of user IDs: who has approved so far (a quorum). */
   approvals: Generated<string>;
+  /** 1: applied at once by its requester, without an approver (a rule's breakGlass). */
+  break_glass: Generated<number>;
+  reviewed_by: string | null;
+  reviewed_at: string | null;
 }
 
 export interface EventsTable {

@@ -64,6 +64,16 @@ export interface Store {
    * took over or the request moved on, and the caller must not write.
    */
   renewLease(id: string, state: RequestState, generation: number, until: Date): Promise<boolean>;
+  /**
+   * Records that an approver (`event.actor`) acknowledged a break-glass grant, with its event and messages; only
+   * the first acknowledgement counts. Returns the updated request to the one caller that did.
+   */
+  acknowledge(id: string, event: NewAuditEvent, outbox: OutboxDraft[]): Promise<AccessRequest | undefined>;
+  /**
+   * A reminder to review a break-glass grant not yet acknowledged: claimed when none was sent since `lastBefore`
+   * (so replicas send one each time). True for the one caller that did.
+   */
+  claimReviewReminder(id: string, at: Date, lastBefore: Date): Promise<boolean>;
   /** Sets the reminder time only if none is set yet; true for the one caller that did. */
   claimReminder(id: string, who: 'approvers' | 'requester', at: Date): Promise<boolean>;
   /**

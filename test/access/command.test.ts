@@ -19,7 +19,8 @@ describe('requests', () => {
 
   it('help, in any case', () => {
     expect(parseCommand('help')).toEqual({ kind: 'help' });
-    expect(parseCommand('HELP me')).toEqual({ kind: 'help' });
+    // A word after help is taken as a role: help then also says which rules would decide it.
+    expect(parseCommand('HELP connect-admins')).toEqual({ kind: 'help', roleText: 'connect-admins' });
   });
 
   it('a plain request: Option 1, no duration, the reason as typed', () => {

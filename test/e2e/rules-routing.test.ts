@@ -54,3 +54,12 @@ it('the rule’s maxDuration bounds the grant', async () => {
   const { reply } = await rig.h.command(`onboard ${PROD_ROLE} --for 9h too long`, 'ULONG');
   expect(reply).toMatch(/longer than the maximum of 8h \(rule onboarding-prod's maxDuration\)/);
 });
+
+it('`help <role>` says which rule would decide each task on that role', async () => {
+  const { reply } = await rig.h.command(`help ${PROD_ROLE}`);
+  expect(reply).toContain('*Rules for `' + PROD_ROLE + '`*');
+  expect(reply).toMatch(/onboard \(minimal\): rule `onboarding-prod`: 2 approvals from/);
+  expect(reply).toMatch(/view \(managed\): rule `viewing`: one approval from <@UAPPROVER2>/);
+  const dev = await rig.h.command('help connect-dev-agents');
+  expect(dev.reply).toMatch(/onboard \(minimal\): no rule covers it/);
+});

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ACCOUNT, APPROVER, APPROVER_2, APPROVER_GROUP, REQUESTER, startHarness } from './harness';
 import type { Harness } from './harness';
+import type { StartOptions } from '../../src/index';
 
 /** The bot started with an ACCESS_RULES file (the example of issue 13, shaped for the test account). */
 
@@ -23,6 +24,8 @@ rules:
     notify: [${SECURITY_GROUP}]
     channel: ${SECURITY_CHANNEL}
     maxDuration: 8h
+    breakGlass:
+      maxDuration: 1h
   - name: viewing
     roles: ["arn:aws:iam::${ACCOUNT}:role/connect-*"]
     tasks: [view]
@@ -34,11 +37,11 @@ export interface RulesRig {
   close(): Promise<void>;
 }
 
-export async function startRulesRig(yaml = RULES_YAML): Promise<RulesRig> {
+export async function startRulesRig(yaml = RULES_YAML, start: StartOptions = {}): Promise<RulesRig> {
   const dir = mkdtempSync(join(tmpdir(), 'cases-access-rules-'));
   const file = join(dir, 'rules.yaml');
   writeFileSync(file, yaml);
-  const h = await startHarness({ env: { ACCESS_RULES: file } });
+  const h = await startHarness({ env: { ACCESS_RULES: file }, start });
   for (const name of ['connect-prod-agents', 'connect-dev-agents']) h.iam.addRole(name);
   // Set before any lookup: members are cached for a minute.
   h.slack.setUsergroup(REQUESTERS_GROUP, ['UMEMBER', 'ULONG']);

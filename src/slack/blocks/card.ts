@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { types } from '@slack/bolt';
 import { CATALOG } from '../../policy';
 import type { AccessRequest } from '../../access/types';
 import { formatDuration } from '../../access/duration';
@@ -86,6 +87,8 @@ export function approveConfirmText(request: AccessRequest): string {
  */
 const blockId = (name: string, render: string) => `${name}.${render}`;
 
+type Button = types.Button;
+
 /**
  * The rule that decides the request and what it asks, with its quorum so far; while pending, the people it notifies
  * are mentioned here.
@@ -106,7 +109,13 @@ export function approvalCard(request: AccessRequest, rule?: AccessRule, notify?:
   const title = CATALOG[request.task][request.option].title;
   const policy = policyDisplay(request);
   const blocks: KnownBlock[] = [
-    { type: 'header', text: { type: 'plain_text', text: `Cases access request ${request.id}` } },
+    {
+      type: 'header',
+      text: {
+        type: 'plain_text',
+        text: `${request.breakGlass ? ':rotating_light: BREAK-GLASS — ' : ''}Cases access request ${request.id}`,
+      },
+    },
     {
       type: 'section',
       fields: [
@@ -230,20 +239,33 @@ export function approvalCard(request: AccessRequest, rule?: AccessRule, notify?:
         text: `:warning: *Revocation failing since ${slackDate(request.revokeFailingSince)}* (${request.revokeFailures} attempts); the grant is still on the role. See the thread.`,
       },
     });
-  if (request.state === 'applied') {
+  if (request.breakGlass)
     blocks.push({
-      type: 'actions',
-      block_id: blockId('grant', render),
-      elements: [
-        {
-          type: 'button',
-          action_id: ACTION.revoke,
-          style: 'danger',
-          text: { type: 'plain_text', text: 'Revoke' },
-          value: request.id,
-        },
-      ],
+      type: 'section',
+      text: {
+        type: 'mrkdwn',
+        text: request.reviewedBy
+          ? `*Break-glass, reviewed:* acknowledged by ${mention(request.reviewedBy)}${request.reviewedAt ? ` at ${slackDate(request.reviewedAt)}` : ''}.`
+          : '*Break-glass, not reviewed yet:* applied by its requester without an approver; an approver of the rule must acknowledge it (or revoke it).',
+      },
     });
-  }
+  const buttons: Button[] = [];
+  if (request.breakGlass && !request.reviewedBy)
+    buttons.push({
+      type: 'button',
+      action_id: ACTION.acknowledge,
+      style: 'primary',
+      text: { type: 'plain_text', text: 'Acknowledge' },
+      value: request.id,
+    });
+  if (request.state === 'applied')
+    buttons.push({
+      type: 'button',
+      action_id: ACTION.revoke,
+      style: 'danger',
+      text: { type: 'plain_text', text: 'Revoke' },
+      value: request.id,
+    });
+  if (buttons.length) blocks.push({ type: 'actions', block_id: blockId('grant', render), elements: buttons });
   return blocks;
 }

@@ -6,7 +6,10 @@ export const ACTION = {
   revoke: 'cases_access_revoke',
   retry: 'cases_access_retry',
   viewPolicy: 'cases_access_view_policy',
+  acknowledge: 'cases_access_acknowledge',
 } as const;
+/** The dialog that confirms a break-glass request before it is applied. */
+export const BREAK_GLASS_MODAL = 'cases_access_break_glass_modal';
 export const DENY_MODAL = 'cases_access_deny_modal';
 export const REVOKE_MODAL = 'cases_access_revoke_modal';
 export const REQUEST_MODAL = 'cases_access_request_modal';

@@ -2,6 +2,14 @@
 
 export * from './ids';
 export { approvalCard, approveConfirmText, cardText } from './card';
-export { denyModal, policyModal, requestModal, revokeModal } from './modals';
+export {
+  BREAK_GLASS_CONFIRM,
+  BREAK_GLASS_REASON,
+  breakGlassModal,
+  denyModal,
+  policyModal,
+  requestModal,
+  revokeModal,
+} from './modals';
 export { INLINE_POLICY_LIMIT, policyDisplay } from './shared';
 export { stepText } from './steps';

@@ -1,8 +1,16 @@
 import type { AccessRequest, SlackMessageRef } from '../../access/types';
-import { MAX_REASON_LENGTH } from '../../access/command';
+import { MAX_REASON_LENGTH, MIN_BREAK_GLASS_REASON } from '../../access/command';
+import type { RequestCommand } from '../../access/command';
 import { code, mention } from '../mrkdwn';
 import { dialogMetadata } from '../origin';
-import { DENY_MODAL, REASON_BLOCK, REASON_INPUT, REQUEST_MODAL, REVOKE_MODAL } from './ids';
+import {
+  BREAK_GLASS_MODAL,
+  DENY_MODAL,
+  REASON_BLOCK,
+  REASON_INPUT,
+  REQUEST_MODAL,
+  REVOKE_MODAL,
+} from './ids';
 import type { RequestFieldName } from './ids';
 import { INLINE_POLICY_LIMIT, policyDisplay, preformatted } from './shared';
 import type { KnownBlock } from './shared';
@@ -148,6 +156,63 @@ export function requestModal() {
       ),
       text('duration', 'Duration (optional)', 'e.g. 8h or 7d; empty for the default', true),
       text('reason', 'Reason (optional)', 'shown to approvers', true, true, MAX_REASON_LENGTH),
+    ] as KnownBlock[],
+  };
+}
+
+/** The break-glass dialog's fields. */
+export const BREAK_GLASS_REASON = 'break_glass_reason';
+export const BREAK_GLASS_CONFIRM = 'break_glass_confirm';
+
+/**
+ * `--break-glass`: a confirmation before anything is applied. The command rides in private_metadata (it is the
+ * requester's own; the service checks it all again on submit); the reason is asked again, at least 20 characters.
+ */
+export function breakGlassModal(command: RequestCommand) {
+  const { task, option, roleText, instanceText, durationSeconds } = command;
+  return {
+    type: 'modal' as const,
+    callback_id: BREAK_GLASS_MODAL,
+    title: { type: 'plain_text' as const, text: 'Break-glass' },
+    submit: { type: 'plain_text' as const, text: 'Apply now' },
+    close: { type: 'plain_text' as const, text: 'Cancel' },
+    private_metadata: JSON.stringify({ task, option, roleText, instanceText, durationSeconds }),
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `:rotating_light: *${task}* (${option}) for ${code(roleText)} is applied *at once, without an approver*, for at most the rule's break-glass time. Every approver of the rule is called, and one of them must acknowledge it afterwards.`,
+        },
+      },
+      {
+        type: 'input',
+        block_id: BREAK_GLASS_REASON,
+        label: { type: 'plain_text', text: 'What is on fire? (shown to every approver)' },
+        element: {
+          type: 'plain_text_input',
+          action_id: BREAK_GLASS_REASON,
+          multiline: true,
+          min_length: MIN_BREAK_GLASS_REASON,
+          max_length: MAX_REASON_LENGTH,
+          ...(command.reason ? { initial_value: command.reason.slice(0, MAX_REASON_LENGTH) } : {}),
+        },
+      },
+      {
+        type: 'input',
+        block_id: BREAK_GLASS_CONFIRM,
+        label: { type: 'plain_text', text: 'Confirm' },
+        element: {
+          type: 'checkboxes',
+          action_id: BREAK_GLASS_CONFIRM,
+          options: [
+            {
+              text: { type: 'plain_text', text: 'This is an emergency, and I answer for this grant.' },
+              value: 'confirmed',
+            },
+          ],
+        },
+      },
     ] as KnownBlock[],
   };
 }

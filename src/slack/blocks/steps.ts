@@ -7,6 +7,12 @@ import { slackDate } from './shared';
 
 export function stepText(request: AccessRequest, step: StepNotice, approverMentions = 'Approvers'): string {
   switch (step.kind) {
+    case 'break_glass':
+      return `:rotating_light: *Break-glass* by ${mention(step.by)}: applying now without an approver. ${approverMentions}: review it and press *Acknowledge* on the card (or Revoke it). Reason: ${escapeMrkdwn(step.reason)}`;
+    case 'acknowledged':
+      return `:white_check_mark: Break-glass grant acknowledged by ${mention(step.by)}.`;
+    case 'review_reminder':
+      return `:rotating_light: ${approverMentions}: this break-glass grant is ${step.overdue ? '*overdue for review*' : 'still not reviewed'}; press *Acknowledge* on the card, or Revoke it.`;
     case 'approval':
       return `:ballot_box_with_check: Approval by ${mention(step.by)}; this request needs ${step.required} approvals from different approvers before anything is written.`;
     case 'approved':

@@ -12,11 +12,14 @@ export const DATABASE_DOWN =
   ':hourglass: The bot’s database is unreachable right now; nothing was changed. Try again in a minute.';
 
 /** The decision is recorded; the database went away while applying it (see ApplyInterrupted). */
-export const applyInterrupted = (error: ApplyInterrupted, decision: 'approval' | 'retry') =>
+export const applyInterrupted = (
+  error: ApplyInterrupted,
+  decision: 'approval' | 'retry' | 'acknowledgement',
+) =>
   `:hourglass: Your ${decision} of \`${error.requestId}\` is recorded, but the bot’s database became unreachable while the policy was being applied. Nothing is lost: the bot finishes applying it by itself once the database is back, and the request’s thread will show each step. There is no need to click again.`;
 
 /** What a decider is told when their click met an error: the database's state decides what happened. */
-export function clickFailed(error: unknown, decision: 'approval' | 'retry'): string {
+export function clickFailed(error: unknown, decision: 'approval' | 'retry' | 'acknowledgement'): string {
   if (error instanceof ApplyInterrupted) return applyInterrupted(error, decision);
   if (isDatabaseUnreachable(error)) return DATABASE_DOWN;
   return `:x: The ${decision} could not be processed; the error is in the bot’s log.`;

@@ -110,4 +110,23 @@ export function registerClicks(app: App, context: ListenerContext): void {
     const request = await queries.request(action.value ?? '');
     if (request) await client.views.open({ trigger_id: body.trigger_id, view: policyModal(request) });
   });
+
+  app.action<BlockButtonAction>(ACTION.acknowledge, async ({ ack, body, action, respond }) => {
+    await ack();
+    const user = body.user.id;
+    if (mutedClick(user, 'acknowledge')) return;
+    const ran = await queue.run(async () => {
+      try {
+        const outcome = await service.acknowledge(action.value ?? '', user, originOfAction(body));
+        if (!outcome.ok)
+          await refuseClick(user, respond, `:no_entry_sign: ${messageMrkdwn(outcome.message)}`);
+      } catch (error) {
+        if (error instanceof ApproverLookupError)
+          return void (await refuseClick(user, respond, lookupFailed(error)));
+        logger.error('acknowledge failed', { error, user });
+        await privately(respond, clickFailed(error, 'acknowledgement'));
+      }
+    }, user);
+    if (!ran) await refuseClick(user, respond, BUSY);
+  });
 }

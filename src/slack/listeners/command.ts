@@ -2,7 +2,7 @@ import type { App } from '@slack/bolt';
 import { parseCommand } from '../../access/command';
 import { ApproverLookupError } from '../approvers';
 import { isDatabaseUnreachable } from '../../errors';
-import { requestModal } from '../blocks';
+import { breakGlassModal, requestModal } from '../blocks';
 import { helpText } from '../help';
 import { SLACK_LIMITS } from '../limits';
 import { code, escapeMrkdwn, fitMrkdwn, messageMrkdwn, typedText } from '../mrkdwn';
@@ -26,7 +26,8 @@ export function registerCommand(app: App, context: ListenerContext): void {
   app.command(COMMAND, async ({ ack, command, respond, client }) => {
     const parsed = parseCommand(typedText(command.text ?? ''));
     // Answers known at once go back in the ack itself: one round trip, nothing left to deliver afterwards.
-    if (parsed.kind === 'help') return void (await ack(ephemeral(helpText(COMMAND))));
+    if (parsed.kind === 'help' && parsed.roleText === undefined)
+      return void (await ack(ephemeral(helpText(COMMAND))));
     if (parsed.kind === 'error')
       return void (await ack(
         ephemeral(
@@ -49,9 +50,24 @@ export function registerCommand(app: App, context: ListenerContext): void {
     const user = command.user_id;
     if (parsed.kind === 'modal')
       return void (await client.views.open({ trigger_id: command.trigger_id, view: requestModal() }));
+    // Break-glass is confirmed in a dialog first (its trigger ID lives 3 s: opened before any other work).
+    if (parsed.kind === 'request' && parsed.breakGlass)
+      return void (await client.views.open({
+        trigger_id: command.trigger_id,
+        view: breakGlassModal(parsed),
+      }));
     const ran = await queue.run(async () => {
       try {
         switch (parsed.kind) {
+          case 'help': {
+            const rules = await queries.rulesFor(parsed.roleText ?? '');
+            return void (await privately(
+              respond,
+              rules.ok
+                ? `${helpText(COMMAND)}\n\n*Rules for ${code(rules.value.roleArn)}*\n${rules.value.lines.map((l) => `• ${messageMrkdwn(l)}`).join('\n')}`
+                : `:warning: ${messageMrkdwn(rules.message)}`,
+            ));
+          }
           case 'request': {
             const outcome = await service.submit(user, parsed);
             if (!outcome.ok)

@@ -3,6 +3,7 @@ import { RefusalLimiter } from '../refusal-limiter';
 import type { LinkOf } from '../reports';
 import { WorkQueue } from '../work-queue';
 import { privately, slackTime } from './answers';
+import { registerBreakGlass } from './break-glass';
 import { registerClicks } from './clicks';
 import { registerCommand } from './command';
 import type { ListenerContext, ListenerDeps } from './context';
@@ -42,5 +43,6 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   const context: ListenerContext = { ...deps, queue, linkOf, refuseClick, mutedClick };
   registerCommand(app, context);
   registerDialogs(app, context);
+  registerBreakGlass(app, context);
   registerClicks(app, context);
 }
