@@ -1,4 +1,10 @@
-import { ACTION, BREAK_GLASS_CONFIRM, BREAK_GLASS_MODAL, BREAK_GLASS_REASON } from '../../src/slack/blocks';
+import {
+  ACTION,
+  BREAK_GLASS_CONFIRM,
+  BREAK_GLASS_MODAL,
+  BREAK_GLASS_REASON,
+  REQUEST_MODAL,
+} from '../../src/slack/blocks';
 import {
   APPROVER,
   APPROVER_2,
@@ -150,6 +156,37 @@ it('the dialog refuses a short reason or a missing confirmation before anything 
       [BREAK_GLASS_REASON]: expect.stringMatching(/at least 20/),
       [BREAK_GLASS_CONFIRM]: expect.any(String),
     },
+  });
+  expect(puts()).toHaveLength(0);
+});
+
+it('the request dialog offers break-glass: checked, the confirmation dialog is pushed on top of it', async () => {
+  const choice = (value: string) => ({ type: 'radio_buttons', selected_option: { value } });
+  const text = (value: string | null) => ({ type: 'plain_text_input', value });
+  const { json } = await rig.h.submitView(
+    REQUEST_MODAL,
+    '',
+    {
+      task: { task: choice('onboard') },
+      option: { option: choice('minimal') },
+      role: { role: text(PROD_ROLE) },
+      instance: { instance: text(null) },
+      duration: { duration: text('30m') },
+      reason: { reason: text(FIRE) },
+      break_glass: { break_glass: { type: 'checkboxes', selected_options: [{ value: 'break_glass' }] } },
+    },
+    REQUESTER,
+  );
+  const pushed = json as {
+    response_action?: string;
+    view?: { callback_id?: string; private_metadata?: string };
+  };
+  expect(pushed.response_action).toBe('push');
+  expect(pushed.view?.callback_id).toBe(BREAK_GLASS_MODAL);
+  expect(JSON.parse(pushed.view!.private_metadata!)).toMatchObject({
+    task: 'onboard',
+    roleText: PROD_ROLE,
+    durationSeconds: 1800,
   });
   expect(puts()).toHaveLength(0);
 });

@@ -17,5 +17,13 @@ export const REQUEST_MODAL = 'cases_access_request_modal';
 export const REASON_BLOCK = 'reason_block';
 export const REASON_INPUT = 'reason';
 /** The request dialog's fields: block ID = action ID = the name. */
-export const REQUEST_FIELDS = ['task', 'option', 'role', 'instance', 'duration', 'reason'] as const;
+export const REQUEST_FIELDS = [
+  'task',
+  'option',
+  'role',
+  'instance',
+  'duration',
+  'reason',
+  'break_glass',
+] as const;
 export type RequestFieldName = (typeof REQUEST_FIELDS)[number];

@@ -156,6 +156,26 @@ export function requestModal() {
       ),
       text('duration', 'Duration (optional)', 'e.g. 8h or 7d; empty for the default', true),
       text('reason', 'Reason (optional)', 'shown to approvers', true, true, MAX_REASON_LENGTH),
+      {
+        type: 'input',
+        block_id: 'break_glass',
+        optional: true,
+        label: { type: 'plain_text', text: 'Emergency' },
+        element: {
+          type: 'checkboxes',
+          action_id: 'break_glass',
+          options: [
+            {
+              text: { type: 'plain_text', text: 'Break-glass: apply now, reviewed by approvers after' },
+              description: {
+                type: 'plain_text',
+                text: 'Only where a rule allows it; a confirmation follows.',
+              },
+              value: 'break_glass',
+            },
+          ],
+        },
+      },
     ] as KnownBlock[],
   };
 }

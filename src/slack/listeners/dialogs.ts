@@ -4,7 +4,14 @@ import type { RequestCommand } from '../../access/command';
 import { checkDuration, durationProblem } from '../../access/duration';
 import type { AccessService, RequestField } from '../../access/service';
 import { ApproverLookupError } from '../approvers';
-import { DENY_MODAL, REASON_BLOCK, REASON_INPUT, REQUEST_MODAL, REVOKE_MODAL } from '../blocks';
+import {
+  breakGlassModal,
+  DENY_MODAL,
+  REASON_BLOCK,
+  REASON_INPUT,
+  REQUEST_MODAL,
+  REVOKE_MODAL,
+} from '../blocks';
 import type { RequestFieldName } from '../blocks';
 import { messageMrkdwn, messagePlain } from '../mrkdwn';
 import { parseDialogMetadata } from '../origin';
@@ -29,6 +36,7 @@ function commandFromModal(
   const instanceText = field('instance')?.value?.trim() || undefined;
   const durationText = field('duration')?.value?.trim() || undefined;
   const reason = field('reason')?.value?.trim() ?? '';
+  const breakGlass = (field('break_glass')?.selected_options ?? []).some((o) => o.value === 'break_glass');
   const errors: Partial<Record<RequestFieldName, string>> = {};
   if (task !== 'view' && task !== 'onboard') errors.task = 'Choose a task.';
   if (option !== 'minimal' && option !== 'managed') errors.option = 'Choose an option.';
@@ -50,6 +58,7 @@ function commandFromModal(
       instanceText,
       durationSeconds,
       reason,
+      ...(breakGlass ? { breakGlass: true as const } : {}),
     },
   };
 }
@@ -69,6 +78,9 @@ export function registerDialogs(app: App, context: ListenerContext): void {
     const fromModal = commandFromModal(view);
     if ('errors' in fromModal)
       return void (await ack({ response_action: 'errors', errors: fromModal.errors }));
+    // Break-glass: its confirmation dialog comes next, on top of this one.
+    if (fromModal.command.breakGlass)
+      return void (await ack({ response_action: 'push', view: breakGlassModal(fromModal.command) }));
     // Check before closing the dialog so a wrong role is shown on its field; submit checks again. Bounded: past
     // DIALOG_CHECK_MS the dialog closes and submit's answer (a refusal too) comes as a direct message.
     let prepared: Awaited<ReturnType<AccessService['prepare']>> | undefined;
