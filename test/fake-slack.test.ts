@@ -159,6 +159,36 @@ describe('Bolt HTTP mode against the fakes', () => {
       await app.stop();
     }
   });
+  it('sends clicks shaped as Slack sends them: in a thread, on an ephemeral message, inside Grid', async () => {
+    const bodies: unknown[] = [];
+    const { app, url } = await startHttpApp((a) =>
+      a.action('approve', async ({ ack, body }) => {
+        await ack();
+        bodies.push(body);
+      }),
+    );
+    try {
+      const click = { userId: 'U2', actionId: 'approve', value: 'r', channelId: 'C1', messageTs: '2.000002' };
+      const grid = { id: 'E1', name: 'Org' };
+      await postSigned(url, blockActionBody({ ...click, threadTs: '1.000001', grid }), SECRET);
+      await postSigned(url, blockActionBody({ ...click, ephemeral: true }), SECRET);
+      await waitFor(() => bodies.length === 2);
+      expect(bodies[0]).toMatchObject({
+        container: { type: 'message', message_ts: '2.000002', channel_id: 'C1', thread_ts: '1.000001' },
+        message: { ts: '2.000002', thread_ts: '1.000001' },
+        team: { id: 'T1', enterprise_id: 'E1' },
+        enterprise: { id: 'E1', name: 'Org' },
+        is_enterprise_install: false,
+        user: { id: 'U2', team_id: 'T1' },
+        api_app_id: 'A1',
+      });
+      expect(bodies[1]).toMatchObject({ container: { is_ephemeral: true }, enterprise: null });
+      expect(bodies[1]).not.toHaveProperty('message');
+    } finally {
+      await app.stop();
+    }
+  });
+
   it('passes a view submission to app.view and returns the ack body as JSON', async () => {
     const { app, url } = await startHttpApp((a) =>
       a.view('request_modal', async ({ ack, view, body }) => {

@@ -11,6 +11,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type { RawData, WebSocket } from 'ws';
+import { checkMethod, checkResponseUrl } from './slack-surfaces';
+import type { Rejection } from './slack-surfaces';
+import { bearer, parseArgs, readBody, str } from './slack-wire';
 
 export interface SlackCall {
   /** Web API method name (`chat.postMessage`), or `response_url` for a POST to `fake.responseUrl(id)`. */
@@ -26,6 +29,8 @@ export interface SlackCall {
   responseUrlId?: string;
   /** Set when the fake answered with an error (queued, 429 → `ratelimited`, or a built-in check). */
   error?: string;
+  /** With a refusal for breaking one of Slack's limits: Slack's `[ERROR] … [json-pointer:…]` messages. */
+  messages?: string[];
 }
 
 export interface PostedMessage {
@@ -84,59 +89,6 @@ export interface FakeSlackOptions {
 }
 
 type Answer = { kind: 'error'; error: string } | { kind: 'ratelimit'; retryAfterSeconds: number };
-
-// Arguments that are free text: never JSON-decode them even if they happen to look like JSON.
-const TEXT_ARGS = new Set(['text', 'markdown_text', 'title', 'initial_comment', 'query', 'fallback']);
-
-function maybeJson(key: string, value: string): unknown {
-  if (TEXT_ARGS.has(key)) return value;
-  const first = value.trimStart()[0];
-  if (first !== '{' && first !== '[') return value;
-  try {
-    return JSON.parse(value) as unknown;
-  } catch {
-    return value;
-  }
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-async function parseArgs(req: IncomingMessage, raw: string): Promise<Record<string, unknown>> {
-  const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  const args: Record<string, unknown> = {};
-  if (contentType === 'application/json') {
-    if (raw.trim() === '') return args;
-    const parsed = JSON.parse(raw) as unknown;
-    return typeof parsed === 'object' && parsed !== null ? { ...(parsed as Record<string, unknown>) } : args;
-  }
-  if (contentType === 'multipart/form-data') {
-    // files.uploadV2 and friends: let the WHATWG parser handle boundaries.
-    const form = await new Response(raw, {
-      headers: { 'content-type': req.headers['content-type'] ?? '' },
-    }).formData();
-    form.forEach((value, key) => {
-      args[key] = typeof value === 'string' ? maybeJson(key, value) : '[binary]';
-    });
-    return args;
-  }
-  // @slack/web-api sends application/x-www-form-urlencoded, with non-scalar values JSON-stringified.
-  for (const [key, value] of new URLSearchParams(raw)) args[key] = maybeJson(key, value);
-  return args;
-}
-
-function bearer(req: IncomingMessage): string | undefined {
-  const header = req.headers.authorization;
-  const match = header === undefined ? null : /^Bearer\s+(.+)$/i.exec(header);
-  return match?.[1];
-}
-
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
-}
 
 export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeSlack> {
   const botUserId = opts.botUserId ?? 'UBOT';
@@ -335,6 +287,13 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       sendJson(res, 200, { ok: false, error: 'not_authed' });
       return;
     }
+    // Slack checks a message's or view's limits before acting on it (test/support/slack-surfaces.ts).
+    const rejected = checkMethod(method, args);
+    if (rejected !== undefined) {
+      refuse(call, rejected);
+      sendJson(res, 200, { ok: false, error: rejected.error, ...refusalDetail(rejected) });
+      return;
+    }
     const handler = handlers[method];
     if (handler === undefined) {
       sendJson(res, 200, { ok: true });
@@ -362,6 +321,14 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
       if (answer.kind === 'ratelimit') headers['retry-after'] = String(answer.retryAfterSeconds);
       res.writeHead(status, headers);
       res.end(call.error);
+      return;
+    }
+    // A response_url refuses a bad message like an incoming webhook: HTTP 400, the error code as the body.
+    const rejected = checkResponseUrl(args);
+    if (rejected !== undefined) {
+      refuse(call, rejected);
+      res.writeHead(400, { 'content-type': 'text/plain' });
+      res.end(rejected.error);
       return;
     }
     sendJson(res, 200, { ok: true });
@@ -551,6 +518,19 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
 }
 
 class SlackError extends Error {}
+
+function refuse(call: SlackCall, rejected: Rejection): void {
+  call.error = rejected.error;
+  if (rejected.messages.length > 0) call.messages = rejected.messages;
+}
+
+/** What Slack adds to a refusal: `invalid_blocks` repeats the messages, unprefixed, as `errors`. */
+function refusalDetail(r: Rejection): Record<string, unknown> {
+  if (r.messages.length === 0) return {};
+  const errors =
+    r.error === 'invalid_blocks' ? { errors: r.messages.map((m) => m.replace(/^\[ERROR\] /, '')) } : {};
+  return { ...errors, response_metadata: { messages: r.messages } };
+}
 
 async function waitUntil(done: () => boolean, timeoutMs: number): Promise<void> {
   const started = Date.now();

@@ -32,6 +32,27 @@ const fakeTriggerId = (): string =>
   `${Date.now()}.${Math.floor(Math.random() * 1e9)}.${randomUUID().replace(/-/g, '')}`;
 const fakeActionTs = (): string => (Date.now() / 1000).toFixed(6);
 
+/** An Enterprise Grid organization; outside Grid (the default) Slack sends `enterprise: null` and no enterprise ids. */
+export interface GridOrg {
+  id: string;
+  name: string;
+}
+
+/**
+ * The workspace and organization fields of an interactivity payload (block_actions, view_submission): `team` (with
+ * the org's id and name inside Grid), `enterprise` (null outside Grid) and `is_enterprise_install`.
+ * https://docs.slack.dev/reference/interaction-payloads/block_actions-payload
+ */
+function workspaceOf(teamId: string, grid: GridOrg | undefined): Record<string, unknown> {
+  if (grid === undefined)
+    return { team: { id: teamId, domain: 'fake' }, enterprise: null, is_enterprise_install: false };
+  return {
+    team: { id: teamId, domain: 'fake', enterprise_id: grid.id, enterprise_name: grid.name },
+    enterprise: { id: grid.id, name: grid.name },
+    is_enterprise_install: false,
+  };
+}
+
 export interface SlashCommandInput {
   command?: string;
   /** What the user typed: sent escaped as Slack does, unless `rawText`. */
@@ -46,6 +67,8 @@ export interface SlashCommandInput {
   triggerId?: string;
   teamId?: string;
   apiAppId?: string;
+  /** Inside Enterprise Grid: adds `enterprise_id` and `enterprise_name`, which Slack omits elsewhere. */
+  grid?: GridOrg;
 }
 
 /** Slack escapes &, < and > in a slash command's text (dialog values are sent as typed). */
@@ -53,12 +76,19 @@ export function slackEscaped(typed: string): string {
   return typed.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Form body of a slash command, with the fields Slack sends. */
+/**
+ * Form body of a slash command, with the fields Slack sends.
+ * https://docs.slack.dev/interactivity/implementing-slash-commands
+ */
 export function slashCommandBody(input: SlashCommandInput): string {
+  const grid: Record<string, string> = input.grid
+    ? { enterprise_id: input.grid.id, enterprise_name: input.grid.name }
+    : {};
   return new URLSearchParams({
     token: 'fake-verification-token',
     team_id: input.teamId ?? 'T1',
     team_domain: 'fake',
+    ...grid,
     channel_id: input.channelId ?? 'C1',
     channel_name: input.channelName ?? 'general',
     user_id: input.userId,
@@ -92,11 +122,20 @@ export interface BlockActionInput {
   apiAppId?: string;
   /** Merged over a default bot message at `messageTs` (e.g. its `blocks`). */
   message?: Record<string, unknown>;
+  /** The thread the clicked message is a reply in: Slack sends it in `container` and on the message. */
+  threadTs?: string;
+  /** A click on an ephemeral message: `container.is_ephemeral` is true and Slack sends no `message`. */
+  ephemeral?: boolean;
+  grid?: GridOrg;
 }
 
-/** A `block_actions` payload for a button click on a (non-ephemeral) channel message. */
+/**
+ * A `block_actions` payload for a button click on a channel message, shaped as Slack sends it.
+ * https://docs.slack.dev/reference/interaction-payloads/block_actions-payload
+ */
 export function blockActionPayload(input: BlockActionInput): Record<string, unknown> {
   const teamId = input.teamId ?? 'T1';
+  const thread = input.threadTs === undefined ? {} : { thread_ts: input.threadTs };
   const payload: Record<string, unknown> = {
     type: 'block_actions',
     user: {
@@ -111,23 +150,12 @@ export function blockActionPayload(input: BlockActionInput): Record<string, unkn
       type: 'message',
       message_ts: input.messageTs,
       channel_id: input.channelId,
-      is_ephemeral: false,
+      is_ephemeral: input.ephemeral === true,
+      ...thread,
     },
     trigger_id: input.triggerId ?? fakeTriggerId(),
-    team: { id: teamId, domain: 'fake' },
-    enterprise: null,
-    is_enterprise_install: false,
+    ...workspaceOf(teamId, input.grid),
     channel: { id: input.channelId, name: 'general' },
-    message: {
-      type: 'message',
-      subtype: 'bot_message',
-      text: '',
-      user: 'UBOT',
-      bot_id: 'BBOT',
-      ts: input.messageTs,
-      blocks: [],
-      ...input.message,
-    },
     state: { values: {} },
     actions: [
       {
@@ -140,6 +168,19 @@ export function blockActionPayload(input: BlockActionInput): Record<string, unkn
       },
     ],
   };
+  if (input.ephemeral !== true)
+    payload.message = {
+      type: 'message',
+      subtype: 'bot_message',
+      text: '',
+      user: 'UBOT',
+      bot_id: 'BBOT',
+      team: teamId,
+      ts: input.messageTs,
+      ...thread,
+      blocks: [],
+      ...input.message,
+    };
   if (input.responseUrl !== undefined) payload.response_url = input.responseUrl;
   return payload;
 }
@@ -163,16 +204,20 @@ export interface ViewSubmissionInput {
   triggerId?: string;
   /** Set when the modal has `response_url_enabled` inputs; Bolt's respond() then uses the first one. */
   responseUrls?: Array<{ block_id: string; action_id: string; channel_id: string; response_url: string }>;
+  grid?: GridOrg;
 }
 
-/** A `view_submission` payload for a modal. */
+/**
+ * A `view_submission` payload for a modal, shaped as Slack sends it (the view with its team, app, bot and hash).
+ * https://docs.slack.dev/reference/interaction-payloads/view-interactions-payload
+ */
 export function viewSubmissionPayload(input: ViewSubmissionInput): Record<string, unknown> {
   const teamId = input.teamId ?? 'T1';
   const appId = input.apiAppId ?? 'A1';
   const viewId = input.viewId ?? 'V00000001';
   return {
     type: 'view_submission',
-    team: { id: teamId, domain: 'fake' },
+    ...workspaceOf(teamId, input.grid),
     user: {
       id: input.userId,
       username: input.userName ?? input.userId.toLowerCase(),
@@ -204,8 +249,6 @@ export function viewSubmissionPayload(input: ViewSubmissionInput): Record<string
       bot_id: 'BBOT',
     },
     response_urls: input.responseUrls ?? [],
-    is_enterprise_install: false,
-    enterprise: null,
   };
 }
 
