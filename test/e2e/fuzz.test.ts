@@ -15,6 +15,7 @@ import {
   APPROVAL_CHANNEL,
   APPROVER,
   APPROVER_2,
+  APPROVER_GROUP,
   GROUP_MEMBER,
   OUTSIDER,
   REQUESTER,
@@ -99,9 +100,9 @@ function withPool(text: string, n: number): string {
 /** Whether `value` names a real request, however it is written. */
 const isPooled = (value: string) => pool.includes(value.trim().toUpperCase());
 
-/** Every `<…>` control sequence must be one the bot made: its own links into Slack, or known users. */
+/** Every `<…>` control sequence must be one the bot made: its own links into Slack, known users, the approvers' group. */
 const ALLOWED_SEQUENCE = new RegExp(
-  `^<(https://fake\\.slack\\.test/archives/[A-Z0-9]+/p\\d+\\|[^<>|]*|@(${[REQUESTER, APPROVER, APPROVER_2, GROUP_MEMBER, OUTSIDER].join('|')})|!date\\^\\d+\\^[^<>]*)>$`,
+  `^<(https://fake\\.slack\\.test/archives/[A-Z0-9]+/p\\d+\\|[^<>|]*|@(${[REQUESTER, APPROVER, APPROVER_2, GROUP_MEMBER, OUTSIDER].join('|')})|!subteam\\^${APPROVER_GROUP}|!date\\^\\d+\\^[^<>]*)>$`,
 );
 /**
  * Sequences Slack acts on (`<!channel>`, `<@U…>`, `<#C…>`, `<scheme:…|…>`) that the bot did not make itself. The
