@@ -371,8 +371,24 @@ describe('the runtime stage, run outside Docker', () => {
       SIGNING_SECRET,
     );
     expect(res.status).toBe(200);
-    const answer = await slack.waitForCall('response_url', (c) => c.responseUrlId === 'runtime-help', 10_000);
-    expect(String(answer.args.text)).toMatch(/^\/cases-access help$/m);
+    // Help comes back in the ack itself; `status` goes through the database and the response_url.
+    expect(String((res.json as { text?: string }).text)).toMatch(/^\/cases-access help$/m);
+    const status = await postSigned(
+      `http://127.0.0.1:${port}/slack/events`,
+      slashCommandBody({
+        text: 'status',
+        userId: 'UREQUESTER',
+        responseUrl: slack.responseUrl('runtime-status'),
+      }),
+      SIGNING_SECRET,
+    );
+    expect(status.status).toBe(200);
+    const answer = await slack.waitForCall(
+      'response_url',
+      (c) => c.responseUrlId === 'runtime-status',
+      10_000,
+    );
+    expect(String(answer.args.text)).toMatch(/no cases-access requests yet/);
     expect(existsSync(join(app, 'data', 'cases-access.db'))).toBe(true);
 
     expect(await bot.stop('SIGTERM')).toEqual({ code: 0, signal: null });
