@@ -27,3 +27,8 @@ export const REQUEST_FIELDS = [
   'break_glass',
 ] as const;
 export type RequestFieldName = (typeof REQUEST_FIELDS)[number];
+/** The Home tab's own buttons: its pages, and the request dialog. */
+export const HOME_ACTION = {
+  page: 'cases_access_home_page',
+  newRequest: 'cases_access_new_request',
+} as const;
