@@ -54,8 +54,8 @@ const header = (text: string): KnownBlock => ({ type: 'header', text: { type: 'p
 function pager(list: 'w' | 'g', p: Paged<unknown>): KnownBlock[] {
   if (p.pages <= 1) return [];
   const elements: Button[] = [];
-  if (p.page > 0) elements.push(button(HOME_ACTION.page, 'Previous', `${list}:${p.page - 1}`));
-  if (p.page < p.pages - 1) elements.push(button(HOME_ACTION.page, 'Next', `${list}:${p.page + 1}`));
+  if (p.page > 0) elements.push(button(HOME_ACTION.previousPage, 'Previous', `${list}:${p.page - 1}`));
+  if (p.page < p.pages - 1) elements.push(button(HOME_ACTION.nextPage, 'Next', `${list}:${p.page + 1}`));
   return [
     {
       type: 'context',

@@ -1,4 +1,4 @@
-import type { App, BlockButtonAction } from '@slack/bolt';
+import type { App, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { HOME_ACTION, requestModal } from '../blocks';
 import { parseHomeMetadata } from '../origin';
 import type { ListenerContext } from './context';
@@ -14,7 +14,11 @@ export function registerHome(app: App, context: ListenerContext): void {
     await home.show(event.user).catch((error: unknown) => logger.error('Home failed', { error }));
   });
 
-  app.action<BlockButtonAction>(HOME_ACTION.page, async ({ ack, body, action }) => {
+  const turnPage = async ({
+    ack,
+    body,
+    action,
+  }: SlackActionMiddlewareArgs<BlockButtonAction>): Promise<void> => {
     await ack();
     const shown = parseHomeMetadata(body.view?.private_metadata);
     // Only one's own Home turns pages: a page asked from anyone else's view shows nothing new.
@@ -23,7 +27,9 @@ export function registerHome(app: App, context: ListenerContext): void {
     const n = Number(page);
     if (!Number.isInteger(n) || n < 0) return;
     await home.show(body.user.id, list === 'g' ? { grants: n } : { waiting: n });
-  });
+  };
+  app.action<BlockButtonAction>(HOME_ACTION.previousPage, turnPage);
+  app.action<BlockButtonAction>(HOME_ACTION.nextPage, turnPage);
 
   app.action<BlockButtonAction>(HOME_ACTION.newRequest, async ({ ack, body, client }) => {
     await ack();
