@@ -8,10 +8,12 @@ import type { LinkOf } from './reports';
 /**
  * Publishes each person's Home tab (`views.publish`) when they open it, and again when a request they are part of
  * changes state. Changes only mark people dirty; a flush at most every `intervalMs` publishes each dirty Home once,
- * a bounded number per flush, pausing for Slack's Retry-After on a 429, so a burst of changes publishes each Home a bounded number of times, and the workflow never waits for Slack.
+ * a bounded number per flush, pausing for Slack's Retry-After on a 429: a burst of changes publishes each Home a
+ * bounded number of times, and the workflow never waits for Slack.
  *
- * Only Homes opened since this process started are kept current: anyone else's Home is built afresh when they open
- * it (app_home_opened). Approvers who opened theirs are concerned by every request (Waiting for you, Active grants).
+ * Only Homes opened on this process since it started are kept current (the viewers are kept in memory): anyone
+ * else's Home is built afresh when they open it (app_home_opened). Approvers who opened theirs are concerned by every
+ * request (Waiting for you, Active grants).
  */
 
 export interface HomePublisherOptions {
