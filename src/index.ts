@@ -1,5 +1,6 @@
 import nodeModule from 'node:module';
 import { config as loadDotenv } from 'dotenv';
+import { HomeQueries } from './access/home';
 import { AccessQueries } from './access/queries';
 import { RevocationService } from './access/revocation';
 import { LifecycleScheduler } from './access/scheduler';
@@ -18,6 +19,8 @@ import type { Logger } from './log';
 import { approverLookupClient, SlackApproverDirectory } from './slack/approvers';
 import { createSlackApp } from './slack/app';
 import { registerListeners } from './slack/listeners';
+import { HomeRefreshingNotifier } from './slack/home-notifier';
+import { HomePublisher } from './slack/home-publisher';
 import { slackDeliveryClient, SlackNotifier } from './slack/notifier';
 import { openStore } from './store';
 import { messageOf } from './errors';
@@ -53,11 +56,8 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
   const clock = options.clock ?? systemClock;
   const identity = new StsIdentityProvider(aws.sts);
   const iam = new SdkIamAccess(new SdkIamGateway(aws.iam), identity, aws.sts, config.crossAccount);
-  const notifier = new SlackNotifier(
-    client,
-    config.rules,
-    slackDeliveryClient(config.slack.botToken, config.slack.apiUrl, logger),
-  );
+  const delivery = slackDeliveryClient(config.slack.botToken, config.slack.apiUrl, logger);
+  const slackNotifier = new SlackNotifier(client, config.rules, delivery);
   // Usergroup lookups through their own fast-failing client, cached briefly: a slow or rate-limited Slack refuses
   // clicks quickly instead of holding them (and everything queued behind them).
   const approvers = new SlackApproverDirectory(
@@ -65,6 +65,14 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
     config.approvers,
     { clock, logger },
   );
+  // Home tabs are published through the delivery client too: a 429 comes back at once and the publisher waits.
+  const homes = new HomePublisher(
+    delivery,
+    new HomeQueries(store, approvers, config.rules, clock),
+    (request) => slackNotifier.cardLink(request),
+    logger,
+  );
+  const notifier = new HomeRefreshingNotifier(slackNotifier, homes);
   const service = new AccessService({
     store,
     iam,
@@ -112,7 +120,16 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
     throw error;
   }
   const queries = new AccessQueries(store, approvers, identity, config.rules);
-  registerListeners(slack.app, { service, revocations, queries, notifier, store, clock, logger });
+  registerListeners(slack.app, {
+    service,
+    revocations,
+    queries,
+    notifier,
+    store,
+    clock,
+    logger,
+    home: homes,
+  });
   slack.app.error(async (error) => logger.error('unhandled Slack listener error', { error }));
 
   let port: number;
@@ -148,6 +165,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
         // outbox for the next start (or another replica).
         await service.report.idle(5_000);
         await service.outbox.stop();
+        await homes.stop();
         await slack
           .stop()
           .catch((error: unknown) => logger.warn('Slack app did not stop cleanly', { error }));

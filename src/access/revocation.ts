@@ -8,7 +8,7 @@ import { final } from './reporter';
 import type { Reporter } from './reporter';
 import { noSuchRequest, originRefusal } from './service';
 import type { Outcome } from './service';
-import type { AccessRequest, SlackMessageRef } from './types';
+import type { AccessRequest, ClickOrigin } from './types';
 import { messageOf } from '../errors';
 
 /**
@@ -61,11 +61,11 @@ export class RevocationService {
   async checkRevoker(
     requestId: string,
     userId: string,
-    origin?: SlackMessageRef,
+    origin?: ClickOrigin,
   ): Promise<Outcome<AccessRequest>> {
     const request = await this.deps.store.getRequest(requestId);
     if (!request) return refuse(noSuchRequest(requestId));
-    const elsewhere = originRefusal(request, origin);
+    const elsewhere = originRefusal(request, origin, userId);
     if (elsewhere) return refuse(elsewhere);
     if (!(await this.mayRevoke(request, userId)))
       return refuse('Only an approver or the requester can revoke this grant; nothing was changed.');
@@ -83,12 +83,12 @@ export class RevocationService {
     requestId: string,
     actor: string,
     reason: string,
-    origin?: SlackMessageRef,
+    origin?: ClickOrigin,
   ): Promise<Outcome<RevocationResult>> {
     const { store, clock, report } = this.deps;
     const request = await store.getRequest(requestId);
     if (!request) return refuse(noSuchRequest(requestId));
-    const elsewhere = originRefusal(request, origin);
+    const elsewhere = originRefusal(request, origin, actor);
     if (elsewhere) return refuse(elsewhere);
     // Permission first: someone else learns nothing about the grant's state.
     if (actor !== 'bot' && !(await this.mayRevoke(request, actor)))

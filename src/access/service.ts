@@ -21,7 +21,7 @@ import { parseRoleInput, partitionOf, roleRefusal, RoleInputError } from './role
 import { ruleFor } from './rules';
 import type { AccessRule } from './rules';
 import type { RoleRules } from './roles';
-import type { AccessRequest, RoleRef, SlackMessageRef } from './types';
+import type { AccessRequest, RoleRef, ClickOrigin } from './types';
 
 /**
  * The workflow's decisions: submit, approve (then the applier writes and verifies), deny, retry. It knows the store
@@ -502,11 +502,11 @@ export class AccessService {
   async checkDecider(
     requestId: string,
     userId: string,
-    origin?: SlackMessageRef,
+    origin?: ClickOrigin,
   ): Promise<Outcome<AccessRequest>> {
     const request = await this.deps.store.getRequest(requestId);
     if (!request) return refuse(noSuchRequest(requestId));
-    const elsewhere = originRefusal(request, origin);
+    const elsewhere = originRefusal(request, origin, userId);
     if (elsewhere) return refuse(elsewhere);
     if (request.state !== 'pending') return refuse(alreadyDecided(request));
     if (userId === request.requesterId)
@@ -557,11 +557,7 @@ export class AccessService {
    * One click wins the pending → approved update; only that click applies the stored plan. The grant's end is
    * fixed here (approval time + duration), whatever happens to the apply.
    */
-  async approve(
-    requestId: string,
-    userId: string,
-    origin?: SlackMessageRef,
-  ): Promise<Outcome<AccessRequest>> {
+  async approve(requestId: string, userId: string, origin?: ClickOrigin): Promise<Outcome<AccessRequest>> {
     const { store, clock } = this.deps;
     const check = await this.checkDecider(requestId, userId, origin);
     const problem = check.ok ? await this.approvalRefusal(check.value) : check.message;
@@ -602,7 +598,7 @@ export class AccessService {
     requestId: string,
     userId: string,
     reason: string,
-    origin?: SlackMessageRef,
+    origin?: ClickOrigin,
   ): Promise<Outcome<AccessRequest>> {
     const { store, clock } = this.deps;
     const trimmed = reason.trim();
@@ -628,11 +624,11 @@ export class AccessService {
   }
 
   /** An approver may retry a failed request: the same approved plan, checked again and resumed where it stopped. */
-  async retry(requestId: string, userId: string, origin?: SlackMessageRef): Promise<Outcome<AccessRequest>> {
+  async retry(requestId: string, userId: string, origin?: ClickOrigin): Promise<Outcome<AccessRequest>> {
     const { store, clock, approvers } = this.deps;
     const request = await store.getRequest(requestId);
     if (!request) return refuse(noSuchRequest(requestId));
-    const elsewhere = originRefusal(request, origin);
+    const elsewhere = originRefusal(request, origin, userId);
     if (elsewhere) return refuse(elsewhere);
     if (request.state !== 'failed')
       return refuse(`Request ${requestId} is ${request.state}; only a failed request can be retried.`);
@@ -753,11 +749,11 @@ export class AccessService {
   async acknowledge(
     requestId: string,
     userId: string,
-    origin?: SlackMessageRef,
+    origin?: ClickOrigin,
   ): Promise<Outcome<AccessRequest>> {
     const request = await this.deps.store.getRequest(requestId);
     if (!request) return refuse(noSuchRequest(requestId));
-    const elsewhere = originRefusal(request, origin);
+    const elsewhere = originRefusal(request, origin, userId);
     if (elsewhere) return refuse(elsewhere);
     if (!request.breakGlass)
       return refuse(`Request ${requestId} is not a break-glass grant; there is nothing to acknowledge.`);
@@ -807,14 +803,20 @@ export class AccessService {
 }
 
 /**
- * A click counts only on the request's own card (or in a dialog the bot opened from it, which carries the card):
- * a button value copied into another message, channel or workspace names the request but is not its card.
+ * A click counts only on the request's own card (or in a dialog the bot opened from it, which carries the card), or
+ * on the clicker's own Home where the bot showed that request: a button value copied into another message, channel,
+ * workspace or someone else's Home names the request but is not where the bot offered it to this person.
  */
 export function originRefusal(
   request: AccessRequest,
-  origin: SlackMessageRef | undefined,
+  origin: ClickOrigin | undefined,
+  userId: string,
 ): string | undefined {
   if (origin === undefined) return undefined;
+  if ('home' in origin) {
+    if (origin.home.owner === userId && origin.home.requestId === request.id) return undefined;
+    return `That button is not on your Home tab for request ${request.id}, so it was ignored; nothing was changed.`;
+  }
   if (
     request.card &&
     request.card.channelId === origin.channelId &&

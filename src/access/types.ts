@@ -29,6 +29,17 @@ export interface SlackMessageRef {
   messageTs: string;
 }
 
+/**
+ * A click on a person's own App Home: whose Home the bot published it as (the view's `private_metadata`, which only
+ * the bot sets) and the request the clicked block was bound to when the bot built it.
+ */
+export interface HomeOrigin {
+  home: { owner: string; requestId: string };
+}
+
+/** Where a decision came from: the request's card (or a dialog opened from it), or its clicker's own Home. */
+export type ClickOrigin = SlackMessageRef | HomeOrigin;
+
 export interface IamFailure {
   code: string;
   message: string;

@@ -9,7 +9,7 @@ import type { FakeSlack } from '../support/fake-slack';
 import { freePort } from '../support/free-port';
 import { startIamEmulator } from '../support/iam-emulator';
 import type { IamEmulator } from '../support/iam-emulator';
-import { blockActionPayload } from '../support/slack-requests';
+import { appHomeOpenedBody, blockActionPayload } from '../support/slack-requests';
 
 /**
  * The real bot in Socket Mode against the fake Slack: `apps.connections.open` with the app token, then
@@ -165,6 +165,18 @@ it('a slash command envelope is acked, posts the approval card; an Approve click
   expect(iam.role(ROLE)!.inline.has('cases-access-onboard')).toBe(true);
   // Approval succeeded, so nothing was said privately to the approver.
   expect(slack.callsOf('response_url').filter((c) => c.responseUrlId === 'socket-click')).toHaveLength(0);
+});
+
+it('an app_home_opened event envelope is acked and publishes the Home of whoever opened it', async () => {
+  await slack.socketConnected();
+  const ack = await slack.sendSocketEnvelope(
+    'events_api',
+    JSON.parse(appHomeOpenedBody(APPROVER)) as unknown,
+  );
+  expect(ack.envelope_id).toBeDefined();
+  const published = await slack.waitForCall('views.publish', (c) => c.args.user_id === APPROVER, 10_000);
+  expect(published.error).toBeUndefined();
+  expect((published.args.view as { type?: string }).type).toBe('home');
 });
 
 /** Where a click on the request's card comes from: its channel and ts. */

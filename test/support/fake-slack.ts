@@ -142,6 +142,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     return message;
   };
 
+  const homeViews = new Map<string, string>();
   const buildView = (view: unknown, id: string): Record<string, unknown> => {
     const v = typeof view === 'object' && view !== null ? (view as Record<string, unknown>) : {};
     return {
@@ -198,6 +199,13 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
     'views.push': (args) => {
       const view = buildView(args.view, `V${String(++viewCounter).padStart(8, '0')}`);
       return { view };
+    },
+    // A Home tab: one view per user, the same ID each time it is published again.
+    'views.publish': (args) => {
+      const user = str(args.user_id) ?? '';
+      const id = homeViews.get(user) ?? `V${String(++viewCounter).padStart(8, '0')}`;
+      homeViews.set(user, id);
+      return { view: { ...buildView(args.view, id), type: 'home' } };
     },
     'views.update': (args) => {
       const id = str(args.view_id) ?? `V${String(++viewCounter).padStart(8, '0')}`;

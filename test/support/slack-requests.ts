@@ -127,10 +127,15 @@ export interface BlockActionInput {
   /** A click on an ephemeral message: `container.is_ephemeral` is true and Slack sends no `message`. */
   ephemeral?: boolean;
   grid?: GridOrg;
+  /**
+   * A click on the user's Home tab instead of a message: Slack sends `container.type: 'view'` and the view as the
+   * bot published it (its `private_metadata`), with no channel, message or response_url.
+   */
+  home?: { privateMetadata: string; viewId?: string };
 }
 
 /**
- * A `block_actions` payload for a button click on a channel message, shaped as Slack sends it.
+ * A `block_actions` payload for a button click on a channel message (or a Home tab, see `home`), shaped as Slack sends it.
  * https://docs.slack.dev/reference/interaction-payloads/block_actions-payload
  */
 export function blockActionPayload(input: BlockActionInput): Record<string, unknown> {
@@ -168,6 +173,24 @@ export function blockActionPayload(input: BlockActionInput): Record<string, unkn
       },
     ],
   };
+  if (input.home) {
+    const viewId = input.home.viewId ?? 'VHOME0001';
+    payload.container = { type: 'view', view_id: viewId };
+    payload.view = {
+      id: viewId,
+      team_id: teamId,
+      type: 'home',
+      blocks: [],
+      private_metadata: input.home.privateMetadata,
+      callback_id: '',
+      state: { values: {} },
+      hash: `${Math.floor(Date.now() / 1000)}.fakehash`,
+      app_id: input.apiAppId ?? 'A1',
+      bot_id: 'BBOT',
+    };
+    delete payload.channel;
+    return payload;
+  }
   if (input.ephemeral !== true)
     payload.message = {
       type: 'message',
@@ -255,6 +278,34 @@ export function viewSubmissionPayload(input: ViewSubmissionInput): Record<string
 export function viewSubmissionBody(input: ViewSubmissionInput): string {
   return payloadBody(viewSubmissionPayload(input));
 }
+
+/**
+ * An `app_home_opened` event as Slack posts it to the Events API (JSON, in an `event_callback` envelope).
+ * https://docs.slack.dev/reference/events/app_home_opened
+ */
+export function appHomeOpenedBody(userId: string, opts: { teamId?: string; apiAppId?: string } = {}): string {
+  const teamId = opts.teamId ?? 'T1';
+  return JSON.stringify({
+    token: 'fake-verification-token',
+    team_id: teamId,
+    api_app_id: opts.apiAppId ?? 'A1',
+    event: {
+      type: 'app_home_opened',
+      user: userId,
+      channel: `D${userId.slice(1)}`,
+      tab: 'home',
+      event_ts: fakeActionTs(),
+    },
+    type: 'event_callback',
+    event_id: `Ev${randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}`,
+    event_time: Math.floor(Date.now() / 1000),
+    authorizations: [{ team_id: teamId, user_id: 'UBOT', is_bot: true, is_enterprise_install: false }],
+    is_ext_shared_channel: false,
+  });
+}
+
+/** Headers for a JSON body (Events API) signed like every Slack request. */
+export const JSON_BODY = { 'content-type': 'application/json' };
 
 export interface PostResult {
   status: number;

@@ -27,3 +27,9 @@ export const REQUEST_FIELDS = [
   'break_glass',
 ] as const;
 export type RequestFieldName = (typeof REQUEST_FIELDS)[number];
+/** The Home tab's own buttons: its pages (two per list: action IDs are unique within a block), the request dialog. */
+export const HOME_ACTION = {
+  previousPage: 'cases_access_home_previous',
+  nextPage: 'cases_access_home_next',
+  newRequest: 'cases_access_new_request',
+} as const;

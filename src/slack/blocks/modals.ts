@@ -1,4 +1,4 @@
-import type { AccessRequest, SlackMessageRef } from '../../access/types';
+import type { AccessRequest, ClickOrigin } from '../../access/types';
 import { MAX_REASON_LENGTH, MIN_BREAK_GLASS_REASON } from '../../access/command';
 import type { RequestCommand } from '../../access/command';
 import { code, mention } from '../mrkdwn';
@@ -43,7 +43,7 @@ export function policyModal(request: AccessRequest) {
 /** A dialog that asks for a required reason about one request (deny, revoke). */
 function reasonModal(
   request: AccessRequest,
-  origin: SlackMessageRef,
+  origin: ClickOrigin,
   o: { callbackId: string; title: string; submit: string; intro: string; label: string },
 ) {
   return {
@@ -71,7 +71,7 @@ function reasonModal(
   };
 }
 
-export function denyModal(request: AccessRequest, origin: SlackMessageRef) {
+export function denyModal(request: AccessRequest, origin: ClickOrigin) {
   return reasonModal(request, origin, {
     callbackId: DENY_MODAL,
     title: 'Deny request',
@@ -81,7 +81,7 @@ export function denyModal(request: AccessRequest, origin: SlackMessageRef) {
   });
 }
 
-export function revokeModal(request: AccessRequest, origin: SlackMessageRef) {
+export function revokeModal(request: AccessRequest, origin: ClickOrigin) {
   return reasonModal(request, origin, {
     callbackId: REVOKE_MODAL,
     title: 'Revoke grant',

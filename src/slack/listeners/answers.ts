@@ -1,4 +1,4 @@
-import type { RespondFn } from '@slack/bolt';
+import type { RespondArguments, RespondFn, webApi } from '@slack/bolt';
 import { isDatabaseUnreachable } from '../../errors';
 import type { Logger } from '../../log';
 import { ApplyInterrupted } from '../../access/service';
@@ -68,8 +68,11 @@ export async function within<T>(
   }
 }
 
+/** Answers one person privately (a RespondFn, or a direct message where there is no response_url). */
+export type Reply = (message: RespondArguments) => Promise<unknown>;
+
 /** A private answer on the response_url, within Slack's message limit whatever it says. */
-export const privately = (respond: RespondFn, text: string) =>
+export const privately = (respond: Reply, text: string) =>
   respond({
     response_type: 'ephemeral',
     replace_original: false,
@@ -83,3 +86,17 @@ export const submitted = (
 ) =>
   `:inbox_tray: Request ${code(request.id)} is waiting for an approver in ${cardLink ? `<${cardLink}|the approval card>` : 'the approval channel'}: ${request.task} (${request.option}) for ${code(request.role.arn)}.` +
   (duplicate ? ' You already asked for this; no second card was posted.' : '');
+
+/**
+ * How to answer a click privately: on its response_url, or for a click on a Home tab (which has none), in the
+ * person's direct messages with the bot.
+ */
+export function replyTo(
+  body: { user: { id: string }; response_url?: string },
+  respond: RespondFn | undefined,
+  client: webApi.WebClient,
+): Reply {
+  if (respond && body.response_url) return respond;
+  return (message) =>
+    client.chat.postMessage({ channel: body.user.id, text: message.text ?? '', unfurl_links: false });
+}

@@ -10,6 +10,7 @@ import {
   clickFailed,
   lookupFailed,
   privately,
+  replyTo,
   within,
 } from './answers';
 import type { ListenerContext } from './context';
@@ -17,13 +18,14 @@ import type { ListenerContext } from './context';
 /** The card's buttons: each click is checked against the request it names and the message it came from. */
 export function registerClicks(app: App, context: ListenerContext): void {
   const { service, revocations, queries, logger, queue, refuseClick, mutedClick } = context;
-  app.action<BlockButtonAction>(ACTION.approve, async ({ ack, body, action, respond }) => {
+  app.action<BlockButtonAction>(ACTION.approve, async ({ ack, body, action, respond: given, client }) => {
     await ack();
+    const respond = replyTo(body, given, client);
     const user = body.user.id;
     if (mutedClick(user, 'approve')) return;
     const ran = await queue.run(async () => {
       try {
-        const outcome = await service.approve(action.value ?? '', user, originOfAction(body));
+        const outcome = await service.approve(action.value ?? '', user, originOfAction(body, action));
         if (!outcome.ok)
           await refuseClick(user, respond, `:no_entry_sign: ${messageMrkdwn(outcome.message)}`);
       } catch (error) {
@@ -36,13 +38,14 @@ export function registerClicks(app: App, context: ListenerContext): void {
     if (!ran) await refuseClick(user, respond, BUSY);
   });
 
-  app.action<BlockButtonAction>(ACTION.retry, async ({ ack, body, action, respond }) => {
+  app.action<BlockButtonAction>(ACTION.retry, async ({ ack, body, action, respond: given, client }) => {
     await ack();
+    const respond = replyTo(body, given, client);
     const user = body.user.id;
     if (mutedClick(user, 'retry')) return;
     const ran = await queue.run(async () => {
       try {
-        const outcome = await service.retry(action.value ?? '', user, originOfAction(body));
+        const outcome = await service.retry(action.value ?? '', user, originOfAction(body, action));
         if (!outcome.ok)
           await refuseClick(user, respond, `:no_entry_sign: ${messageMrkdwn(outcome.message)}`);
       } catch (error) {
@@ -55,12 +58,13 @@ export function registerClicks(app: App, context: ListenerContext): void {
     if (!ran) await refuseClick(user, respond, BUSY);
   });
 
-  app.action<BlockButtonAction>(ACTION.deny, async ({ ack, body, action, respond, client }) => {
+  app.action<BlockButtonAction>(ACTION.deny, async ({ ack, body, action, respond: given, client }) => {
     await ack();
+    const respond = replyTo(body, given, client);
     const user = body.user.id;
     if (mutedClick(user, 'deny')) return;
     try {
-      const origin = originOfAction(body);
+      const origin = originOfAction(body, action);
       // The dialog opens only while the click's trigger ID lives (3 s): the check must finish before that.
       const check = await within(
         DIALOG_CHECK_MS,
@@ -80,12 +84,13 @@ export function registerClicks(app: App, context: ListenerContext): void {
     }
   });
 
-  app.action<BlockButtonAction>(ACTION.revoke, async ({ ack, body, action, respond, client }) => {
+  app.action<BlockButtonAction>(ACTION.revoke, async ({ ack, body, action, respond: given, client }) => {
     await ack();
+    const respond = replyTo(body, given, client);
     const user = body.user.id;
     if (mutedClick(user, 'revoke')) return;
     try {
-      const origin = originOfAction(body);
+      const origin = originOfAction(body, action);
       // As for Deny: the dialog needs the click's trigger ID, which lives 3 s.
       const check = await within(
         DIALOG_CHECK_MS,
@@ -111,13 +116,14 @@ export function registerClicks(app: App, context: ListenerContext): void {
     if (request) await client.views.open({ trigger_id: body.trigger_id, view: policyModal(request) });
   });
 
-  app.action<BlockButtonAction>(ACTION.acknowledge, async ({ ack, body, action, respond }) => {
+  app.action<BlockButtonAction>(ACTION.acknowledge, async ({ ack, body, action, respond: given, client }) => {
     await ack();
+    const respond = replyTo(body, given, client);
     const user = body.user.id;
     if (mutedClick(user, 'acknowledge')) return;
     const ran = await queue.run(async () => {
       try {
-        const outcome = await service.acknowledge(action.value ?? '', user, originOfAction(body));
+        const outcome = await service.acknowledge(action.value ?? '', user, originOfAction(body, action));
         if (!outcome.ok)
           await refuseClick(user, respond, `:no_entry_sign: ${messageMrkdwn(outcome.message)}`);
       } catch (error) {

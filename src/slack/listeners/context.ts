@@ -1,12 +1,13 @@
-import type { RespondFn } from '@slack/bolt';
 import type { AccessQueries } from '../../access/queries';
 import type { RevocationService } from '../../access/revocation';
 import type { AccessService } from '../../access/service';
 import type { Clock, Notifier } from '../../access/ports';
 import type { Store } from '../../store/store';
 import type { Logger } from '../../log';
+import type { HomePublisher } from '../home-publisher';
 import type { LinkOf } from '../reports';
 import type { WorkQueue } from '../work-queue';
+import type { Reply } from './answers';
 
 export interface ListenerDeps {
   service: AccessService;
@@ -16,6 +17,8 @@ export interface ListenerDeps {
   store: Store;
   clock: Clock;
   logger: Logger;
+  /** Each person's Home tab, published when opened and kept current. */
+  home: HomePublisher;
 }
 
 /** What every listener shares: the services, the work queue, and how a refused click is told. */
@@ -23,7 +26,7 @@ export interface ListenerContext extends ListenerDeps {
   queue: WorkQueue;
   linkOf: LinkOf;
   /** Tells `user` a click was refused, unless they were refused too often lately (then nothing is sent). */
-  refuseClick(user: string, respond: RespondFn, text: string): Promise<void>;
+  refuseClick(user: string, respond: Reply, text: string): Promise<void>;
   /** True when the user's clicks are being ignored (see RefusalLimiter): the click was acked and is dropped. */
   mutedClick(user: string, action: string): boolean;
 }

@@ -1,13 +1,15 @@
-import type { App, RespondFn } from '@slack/bolt';
+import type { App } from '@slack/bolt';
 import { RefusalLimiter } from '../refusal-limiter';
 import type { LinkOf } from '../reports';
 import { WorkQueue } from '../work-queue';
 import { privately, slackTime } from './answers';
+import type { Reply } from './answers';
 import { registerBreakGlass } from './break-glass';
 import { registerClicks } from './clicks';
 import { registerCommand } from './command';
 import type { ListenerContext, ListenerDeps } from './context';
 import { registerDialogs } from './dialogs';
+import { registerHome } from './home';
 
 /** Bolt listeners: ack first (Slack's 3-second deadline), then hand the work to the access services. */
 
@@ -23,7 +25,7 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   const linkOf: LinkOf = (request) => notifier.cardLink(request);
 
   /** Tells `user` a click was refused, unless they were refused too often lately (then nothing is sent). */
-  const refuseClick = async (user: string, respond: RespondFn, text: string) => {
+  const refuseClick = async (user: string, respond: Reply, text: string) => {
     const verdict = refusals.refuse(user);
     if (!verdict.tell) return;
     await privately(
@@ -45,4 +47,5 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   registerDialogs(app, context);
   registerBreakGlass(app, context);
   registerClicks(app, context);
+  registerHome(app, context);
 }
