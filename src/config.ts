@@ -18,6 +18,8 @@ export interface Config {
     appToken?: string;
     signingSecret?: string;
     apiUrl?: string;
+    /** The slash command the bot answers, as in the app's manifest (`/cases-access` by default). */
+    command: string;
   };
   port: number;
   approvalChannelId: string;
@@ -79,6 +81,9 @@ const notPlaceholder = (name: keyof typeof PLACEHOLDERS, fix: string, from = '.e
   z.string().refine((v) => !(PLACEHOLDERS[name] as readonly string[]).includes(v.trim()), {
     error: (i) => `${name}: "${String(i.input)}" is the example from ${from}; ${fix}`,
   });
+
+/** Slack's rule for a command's name: a slash, then lowercase letters, digits, - or _; 32 characters in all. */
+const SLASH_COMMAND = /^\/[a-z0-9_-]{1,31}$/;
 
 const duration = (name: string, fallback?: string) =>
   z.preprocess(
@@ -151,6 +156,13 @@ const schema = z
         'set the app’s own signing secret (Basic Information → App Credentials)',
         'Slack’s documentation',
       ).optional(),
+    ),
+    SLACK_COMMAND: z.preprocess(
+      (v) => optional(v) ?? '/cases-access',
+      z.string().regex(SLASH_COMMAND, {
+        error: (i) =>
+          `SLACK_COMMAND must be a slash command as in the app’s manifest: a / then lowercase letters, digits, - or _, 32 characters at most; not "${String(i.input)}"`,
+      }),
     ),
     SLACK_API_URL: z.preprocess(
       optional,
@@ -302,6 +314,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       appToken: e.SLACK_APP_TOKEN,
       signingSecret: e.SLACK_SIGNING_SECRET,
       apiUrl: e.SLACK_API_URL,
+      command: e.SLACK_COMMAND,
     },
     port: e.PORT,
     approvalChannelId: e.APPROVAL_CHANNEL_ID,

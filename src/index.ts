@@ -111,7 +111,16 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
     throw error;
   }
   const queries = new AccessQueries(store, approvers, identity);
-  registerListeners(slack.app, { service, revocations, queries, notifier, store, clock, logger });
+  registerListeners(slack.app, {
+    service,
+    revocations,
+    queries,
+    notifier,
+    store,
+    clock,
+    logger,
+    commandName: config.slack.command,
+  });
   slack.app.error(async (error) => logger.error('unhandled Slack listener error', { error }));
 
   let port: number;

@@ -8,12 +8,10 @@ import { auditText, historyText, statusList } from '../reports';
 import { BUSY, DATABASE_DOWN, lookupFailed, privately, submitted } from './answers';
 import type { ListenerContext } from './context';
 
-export const COMMAND = '/cases-access';
-
 /** The slash command: parsed from what the user typed, answered privately. */
 export function registerCommand(app: App, context: ListenerContext): void {
-  const { service, revocations, queries, store, clock, logger, queue, linkOf } = context;
-  app.command(COMMAND, async ({ ack, command, respond, client }) => {
+  const { service, revocations, queries, store, clock, logger, queue, linkOf, commandName } = context;
+  app.command(commandName, async ({ ack, command, respond, client }) => {
     await ack();
     // Slack may deliver the same command twice (a retry after a slow answer, two replicas): handle it once.
     let first = true;
@@ -39,7 +37,7 @@ export function registerCommand(app: App, context: ListenerContext): void {
           case 'error':
             return void (await privately(
               respond,
-              `:warning: ${escapeMrkdwn(parsed.message)}\nNothing was changed. \`${COMMAND} help\` shows the syntax.`,
+              `:warning: ${escapeMrkdwn(parsed.message)}\nNothing was changed. \`${commandName} help\` shows the syntax.`,
             ));
           case 'request': {
             const outcome = await service.submit(user, parsed);

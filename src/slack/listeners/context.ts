@@ -16,6 +16,8 @@ export interface ListenerDeps {
   store: Store;
   clock: Clock;
   logger: Logger;
+  /** The slash command the bot answers (SLACK_COMMAND), as users type it: `/cases-access` unless configured. */
+  commandName: string;
 }
 
 /** What every listener shares: the services, the work queue, and how a refused click is told. */

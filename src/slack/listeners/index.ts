@@ -7,10 +7,10 @@ import { registerClicks } from './clicks';
 import { registerCommand } from './command';
 import type { ListenerContext, ListenerDeps } from './context';
 import { registerDialogs } from './dialogs';
+import { registerFallbacks } from './fallbacks';
 
 /** Bolt listeners: ack first (Slack's 3-second deadline), then hand the work to the access services. */
 
-export { COMMAND } from './command';
 export type { ListenerDeps } from './context';
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
@@ -43,4 +43,6 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   registerCommand(app, context);
   registerDialogs(app, context);
   registerClicks(app, context);
+  // Last, for readability: they match only what the listeners above do not.
+  registerFallbacks(app, context);
 }
