@@ -104,8 +104,13 @@ export function slackStartError(
 
 /** The system's word for a failed request (ECONNREFUSED, ENOTFOUND…), or that no answer came in time. */
 function networkReason(original: unknown): string {
+  // AbortSignal.timeout's DOMException; from another realm it arrives wrapped, as "TimeoutError: …".
   const name = (original as { name?: unknown } | undefined)?.name;
-  if (name === 'TimeoutError' || name === 'AbortError')
+  if (
+    name === 'TimeoutError' ||
+    name === 'AbortError' ||
+    /^(TimeoutError|AbortError)\b/.test(messageOf(original))
+  )
     return `no answer within ${SLACK_CHECK_TIMEOUT_MS / 1000} s`;
   // fetch reports "fetch failed" and puts the socket's error, which has the code, in its cause.
   for (let e = original, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
