@@ -20,6 +20,8 @@ export interface Config {
     appToken?: string;
     signingSecret?: string;
     apiUrl?: string;
+    /** The slash command the bot answers, as in the app's manifest (`/cases-access` by default). */
+    command: string;
   };
   port: number;
   approvalChannelId: string;
@@ -67,6 +69,30 @@ const list = (value: string | undefined): string[] =>
 
 const optional = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
+/**
+ * Values copied from .env.example (and Slack's and AWS's documentation) that were never filled in: refused by name,
+ * since each would otherwise fail later and less clearly (Slack refusing a token, approvals waiting in no channel).
+ */
+const PLACEHOLDERS = {
+  SLACK_BOT_TOKEN: ['xoxb-your-bot-token'],
+  SLACK_APP_TOKEN: ['xapp-your-app-level-token'],
+  // Slack's own example in "Verifying requests from Slack".
+  SLACK_SIGNING_SECRET: ['8f742231b10e8888abcd99yyyzzz85a5'],
+  APPROVAL_CHANNEL_ID: ['C0123456789'],
+  APPROVERS: ['U0123456789', 'S0123456789'],
+} as const;
+
+/** AWS's documentation account, in .env.example's ALLOWED_ROLES. */
+const EXAMPLE_ACCOUNT = '123456789012';
+
+const notPlaceholder = (name: keyof typeof PLACEHOLDERS, fix: string, from = '.env.example') =>
+  z.string().refine((v) => !(PLACEHOLDERS[name] as readonly string[]).includes(v.trim()), {
+    error: (i) => `${name}: "${String(i.input)}" is the example from ${from}; ${fix}`,
+  });
+
+/** Slack's rule for a command's name: a slash, then lowercase letters, digits, - or _; 32 characters in all. */
+const SLASH_COMMAND = /^\/[a-z0-9_-]{1,31}$/;
+
 const duration = (name: string, fallback?: string) =>
   z.preprocess(
     (v) => optional(v) ?? fallback,
@@ -113,7 +139,8 @@ const schema = z
       .string({
         error: 'SLACK_BOT_TOKEN is required: the bot token (xoxb-…) from the app’s OAuth & Permissions page',
       })
-      .regex(/^xoxb-/, 'SLACK_BOT_TOKEN must start with xoxb- (the bot token, not a user or app token)'),
+      .regex(/^xoxb-/, 'SLACK_BOT_TOKEN must start with xoxb- (the bot token, not a user or app token)')
+      .pipe(notPlaceholder('SLACK_BOT_TOKEN', 'set the bot token from the app’s OAuth & Permissions page')),
     SLACK_APP_TOKEN: z.preprocess(
       optional,
       z
@@ -122,9 +149,29 @@ const schema = z
           /^xapp-/,
           'SLACK_APP_TOKEN must start with xapp- (an app-level token with connections:write), or be empty for HTTP mode',
         )
+        .pipe(
+          notPlaceholder(
+            'SLACK_APP_TOKEN',
+            'set the app-level token (Basic Information → App-Level Tokens) for Socket Mode, or leave it empty for HTTP mode',
+          ),
+        )
         .optional(),
     ),
-    SLACK_SIGNING_SECRET: z.preprocess(optional, z.string().optional()),
+    SLACK_SIGNING_SECRET: z.preprocess(
+      optional,
+      notPlaceholder(
+        'SLACK_SIGNING_SECRET',
+        'set the app’s own signing secret (Basic Information → App Credentials)',
+        'Slack’s documentation',
+      ).optional(),
+    ),
+    SLACK_COMMAND: z.preprocess(
+      (v) => optional(v) ?? '/cases-access',
+      z.string().regex(SLASH_COMMAND, {
+        error: (i) =>
+          `SLACK_COMMAND must be a slash command as in the app’s manifest: a / then lowercase letters, digits, - or _, 32 characters at most; not "${String(i.input)}"`,
+      }),
+    ),
     SLACK_API_URL: z.preprocess(
       optional,
       z.url({ error: 'SLACK_API_URL must be a URL such as https://slack.com/api/' }).optional(),
@@ -144,6 +191,12 @@ const schema = z
       .regex(
         /^[CG][A-Z0-9]{2,}$/,
         'APPROVAL_CHANNEL_ID must be a channel ID such as C0123456789 (not a #name)',
+      )
+      .pipe(
+        notPlaceholder(
+          'APPROVAL_CHANNEL_ID',
+          'set your approval channel’s ID (its details in Slack, at the bottom of the About tab)',
+        ),
       ),
     // Required without ACCESS_RULES (see superRefine); with it, each rule names its own approvers.
     APPROVERS: z.preprocess(
@@ -154,10 +207,13 @@ const schema = z
         .pipe(
           z
             .array(
-              z.string().regex(/^[UWS][A-Z0-9]{2,}$/, {
-                error: (i) =>
-                  `APPROVERS: "${String(i.input)}" is not a user ID (U…, W…) or usergroup ID (S…)`,
-              }),
+              z
+                .string()
+                .regex(/^[UWS][A-Z0-9]{2,}$/, {
+                  error: (i) =>
+                    `APPROVERS: "${String(i.input)}" is not a user ID (U…, W…) or usergroup ID (S…)`,
+                })
+                .pipe(notPlaceholder('APPROVERS', 'list your approvers’ own user and usergroup IDs')),
             )
             .min(1, 'APPROVERS must list at least one user or usergroup ID'),
         )
@@ -172,10 +228,16 @@ const schema = z
       .pipe(
         z
           .array(
-            z.string().regex(/^arn:aws[a-z-]*:iam::(\d{12}|\*):role\/\S+$/, {
-              error: (i) =>
-                `ALLOWED_ROLES: "${String(i.input)}" is not a role ARN pattern such as arn:aws:iam::123456789012:role/connect-*`,
-            }),
+            z
+              .string()
+              .regex(/^arn:aws[a-z-]*:iam::(\d{12}|\*):role\/\S+$/, {
+                error: (i) =>
+                  `ALLOWED_ROLES: "${String(i.input)}" is not a role ARN pattern such as arn:aws:iam::123456789012:role/connect-*`,
+              })
+              .refine((p) => p.split(':')[4] !== EXAMPLE_ACCOUNT, {
+                error: (i) =>
+                  `ALLOWED_ROLES: "${String(i.input)}" is in ${EXAMPLE_ACCOUNT}, the example account from .env.example (and AWS’s documentation); use your own account’s role ARNs`,
+              }),
           )
           .min(1, 'ALLOWED_ROLES must list at least one role ARN pattern'),
       ),
@@ -291,6 +353,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       appToken: e.SLACK_APP_TOKEN,
       signingSecret: e.SLACK_SIGNING_SECRET,
       apiUrl: e.SLACK_API_URL,
+      command: e.SLACK_COMMAND,
     },
     port: e.PORT,
     approvalChannelId: e.APPROVAL_CHANNEL_ID,

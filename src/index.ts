@@ -22,10 +22,14 @@ import { registerListeners } from './slack/listeners';
 import { HomeRefreshingNotifier } from './slack/home-notifier';
 import { HomePublisher } from './slack/home-publisher';
 import { slackDeliveryClient, SlackNotifier } from './slack/notifier';
+import { SlackStartError } from './slack/startup-check';
 import { openStore } from './store';
 import { messageOf } from './errors';
 
-/** Start-up: config → store → AWS gateways → Slack app → start. */
+/**
+ * Start-up: config → store → AWS gateways → Slack app → start. Slack must accept the bot token before the bot says it
+ * started; when it does not (or cannot be reached), start-up logs one line saying why and fails (see SlackApp.start).
+ */
 
 export interface RunningBot {
   port: number;
@@ -129,6 +133,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
     clock,
     logger,
     home: homes,
+    commandName: config.slack.command,
   });
   slack.app.error(async (error) => logger.error('unhandled Slack listener error', { error }));
 
@@ -136,6 +141,7 @@ export async function startBot(env: NodeJS.ProcessEnv, options: StartOptions = {
   try {
     port = await slack.start();
   } catch (error) {
+    if (error instanceof SlackStartError) logger.error(error.message, { hint: error.hint });
     await store.close();
     aws.destroy();
     throw error;
@@ -234,7 +240,9 @@ if (require.main === module) {
     },
     (error: unknown) => {
       if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
-      else process.stderr.write(`cases-access failed to start: ${messageOf(error)}\n`);
+      // Already logged, as one JSON line.
+      else if (!(error instanceof SlackStartError))
+        process.stderr.write(`cases-access failed to start: ${messageOf(error)}\n`);
       process.exit(1);
     },
   );

@@ -5,9 +5,9 @@ import { ConfigError, loadConfig } from '../src/config';
 const BASE: NodeJS.ProcessEnv = {
   SLACK_BOT_TOKEN: 'xoxb-1111-2222-abcdefabcdef',
   SLACK_SIGNING_SECRET: 'signing-secret-0123456789',
-  APPROVAL_CHANNEL_ID: 'C0123456789',
+  APPROVAL_CHANNEL_ID: 'C0APPROVALS',
   APPROVERS: 'U0APPROVER1',
-  ALLOWED_ROLES: 'arn:aws:iam::123456789012:role/connect-*',
+  ALLOWED_ROLES: 'arn:aws:iam::111122223333:role/connect-*',
 };
 
 const limitOf = (value?: string) => loadConfig({ ...BASE, REQUEST_RATE_LIMIT: value }).requestRateLimit;

@@ -4,9 +4,9 @@ import { ConfigError, loadConfig, secretsOf } from '../src/config';
 const BASE: NodeJS.ProcessEnv = {
   SLACK_BOT_TOKEN: 'xoxb-1111-2222-abcdefabcdef',
   SLACK_SIGNING_SECRET: 'signing-secret-0123456789',
-  APPROVAL_CHANNEL_ID: 'C0123456789',
+  APPROVAL_CHANNEL_ID: 'C0APPROVALS',
   APPROVERS: 'U0APPROVER1',
-  ALLOWED_ROLES: 'arn:aws:iam::123456789012:role/connect-*',
+  ALLOWED_ROLES: 'arn:aws:iam::111122223333:role/connect-*',
 };
 
 const env = (overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => {
@@ -57,8 +57,8 @@ describe('loadConfig defaults', () => {
     expect(config.databaseUrl).toBe('sqlite:/var/lib/cases-access/db.sqlite');
     expect(config.logLevel).toBe('debug');
     expect(config.slack.apiUrl).toBe('http://127.0.0.1:9999/api/');
-    expect(config.approvalChannelId).toBe('C0123456789');
-    expect(config.allowedRolePatterns).toEqual(['arn:aws:iam::123456789012:role/connect-*']);
+    expect(config.approvalChannelId).toBe('C0APPROVALS');
+    expect(config.allowedRolePatterns).toEqual(['arn:aws:iam::111122223333:role/connect-*']);
   });
 
   it('PORT 0 is accepted (an ephemeral port), but not a negative, a fraction or a word', () => {

@@ -7,7 +7,7 @@ import { explainRules, ruleFor } from '../src/access/rules';
 import { parseRules, RulesFileError } from '../src/rules-file';
 
 const DEFAULTS = { channelId: 'CDEFAULT', maxSeconds: 7 * 86_400 };
-const ACCOUNT = '123456789012';
+const ACCOUNT = '210987654321';
 
 const EXAMPLE = `
 rules:

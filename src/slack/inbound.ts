@@ -68,6 +68,8 @@ export interface InboundGuardOptions {
   onRefused?: (refusal: { status: number; reason: string; bytesRead: number }) => void;
   /** Told when Bolt's listener threw on a request handed to it (answered 500). */
   onError?: (error: unknown) => void;
+  /** Until this says true (the bot is still starting), requests that pass the header checks are answered 503. */
+  ready?: () => boolean;
 }
 
 /** Wraps Bolt's request listener: POSTs to `endpoints` pass only with a body within limits and a valid signature. */
@@ -143,6 +145,8 @@ export function guardSlackRequests(next: RequestListener, options: InboundGuardO
       Math.abs(nowMs() / 1000 - Number(timestamp)) > MAX_SKEW_SECONDS
     )
       return refuse(401, 'timestamp missing or outside the 5-minute window', 0, true);
+    // Signed as Slack signs, within the limit: answered at once (Node drains the unread body).
+    if (options.ready && !options.ready()) return refuse(503, 'the bot is still starting', 0, false);
 
     readBody(limit, 413, (body) => {
       if (body === undefined) return;

@@ -46,8 +46,8 @@ it('the default timeouts bound every call, retries included, well below the defa
   const config = loadConfig({
     SLACK_BOT_TOKEN: 'xoxb-1',
     SLACK_SIGNING_SECRET: 's',
-    APPROVAL_CHANNEL_ID: 'C0123456789',
-    APPROVERS: 'U0123456789',
+    APPROVAL_CHANNEL_ID: 'C0APPROVALS',
+    APPROVERS: 'U0APPROVER1',
     ALLOWED_ROLES: 'arn:aws:iam::111122223333:role/connect-*',
   });
   expect(AWS_CALL_BOUND_MS).toBeLessThan((config.applyLeaseSeconds * 1000) / 2);

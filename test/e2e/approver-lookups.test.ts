@@ -29,9 +29,8 @@ let rig: Rig;
 let proxy: SlackProxy;
 beforeEach(async () => {
   proxy = await startSlackProxy();
-  // The harness starts the fake Slack with the bot: calls wait in the proxy until it points at the fake.
-  rig = await startRig({ SLACK_API_URL: proxy.apiUrl });
-  proxy.setTarget(rig.h.slack.apiUrl);
+  // The harness starts the fake Slack with the bot: the proxy points at it before the bot asks Slack anything.
+  rig = await startRig({ SLACK_API_URL: proxy.apiUrl }, (slack) => proxy.setTarget(slack.apiUrl));
 });
 afterEach(async () => {
   proxy.release(LOOKUP);

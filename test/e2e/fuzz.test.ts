@@ -496,7 +496,9 @@ describe('fuzzed input through the real app', () => {
               });
             }
             const res = await postSigned(h.url, body, SIGNING_SECRET);
-            expect(res.status).toBe(known ? 200 : 404);
+            // A click on a button the bot does not know is acked too (the fallback listener); a dialog it does not
+            // know is left to Bolt's 404.
+            expect(res.status).toBe(known || p.kind === 'action' ? 200 : 404);
           }),
         );
       }),

@@ -66,9 +66,16 @@ export interface Harness {
 let responseCounter = 0;
 
 export async function startHarness(
-  opts: { env?: NodeJS.ProcessEnv; start?: StartOptions } = {},
+  opts: {
+    env?: NodeJS.ProcessEnv;
+    start?: StartOptions;
+    /** Called with the fake Slack before the bot starts (which waits for Slack to accept its token): a proxy in
+     * front of the fake is pointed at it here. */
+    beforeStart?: (slack: FakeSlack) => void;
+  } = {},
 ): Promise<Harness> {
   const slack = await startFakeSlack();
+  opts.beforeStart?.(slack);
   const iam = await startIamEmulator({ accountId: ACCOUNT });
   slack.setUsergroup(APPROVER_GROUP, [GROUP_MEMBER]);
   const dir = mkdtempSync(join(tmpdir(), 'cases-access-e2e-'));

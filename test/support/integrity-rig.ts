@@ -12,7 +12,7 @@ import {
   waitFor,
 } from './harness';
 import type { Harness } from './harness';
-import type { SlackCall } from './fake-slack';
+import type { FakeSlack, SlackCall } from './fake-slack';
 import { TestClock } from './test-clock';
 import { ACTION } from '../../src/slack/blocks';
 
@@ -53,9 +53,12 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-export async function startRig(env: NodeJS.ProcessEnv = {}): Promise<Rig> {
+export async function startRig(
+  env: NodeJS.ProcessEnv = {},
+  beforeStart?: (slack: FakeSlack) => void,
+): Promise<Rig> {
   const clock = new TestClock(T0);
-  const h = await startHarness({ env, start: { clock, schedulerIntervalMs: 3_600_000 } });
+  const h = await startHarness({ env, start: { clock, schedulerIntervalMs: 3_600_000 }, beforeStart });
   h.iam.addRole('connect-admins');
   h.iam.addRole('connect-agents');
   h.iam.addRole('finance-admins');

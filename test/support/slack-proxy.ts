@@ -5,8 +5,8 @@ import type { AddressInfo, Socket } from 'node:net';
 /**
  * An HTTP proxy on 127.0.0.1 in front of the fake Slack Web API, for a Slack that is slow: `hold(method)` keeps
  * calls of that method unanswered (the client waits until its own timeout) until `release(method)`. Everything
- * else is forwarded as it came. Point the bot's SLACK_API_URL at `apiUrl`; the target may be set after the bot
- * started (calls wait for it), since the harness starts the fake and the bot together.
+ * else is forwarded as it came. Point the bot's SLACK_API_URL at `apiUrl`; calls wait until the target is set, which
+ * must be before the bot starts (start-up waits for Slack to accept its token; see startHarness's `beforeStart`).
  */
 export interface SlackProxy {
   /** `http://127.0.0.1:PORT/api/`. */

@@ -10,28 +10,25 @@ import { auditText, historyText, statusList } from '../reports';
 import { BUSY, DATABASE_DOWN, lookupFailed, privately, submitted } from './answers';
 import type { ListenerContext } from './context';
 
-export const COMMAND = '/cases-access';
-
 /** A private answer in the ack's own body. */
 const ephemeral = (text: string) => ({
   response_type: 'ephemeral' as const,
   text: fitMrkdwn(text, SLACK_LIMITS.messageText),
 });
 
-const pageOf = (parsed: { page: number }) => ({ page: parsed.page, command: COMMAND });
-
 /** The slash command: parsed from what the user typed, answered privately. */
 export function registerCommand(app: App, context: ListenerContext): void {
-  const { service, revocations, queries, store, clock, logger, queue, linkOf } = context;
-  app.command(COMMAND, async ({ ack, command, respond, client }) => {
+  const { service, revocations, queries, store, clock, logger, queue, linkOf, commandName } = context;
+  const pageOf = (parsed: { page: number }) => ({ page: parsed.page, command: commandName });
+  app.command(commandName, async ({ ack, command, respond, client }) => {
     const parsed = parseCommand(typedText(command.text ?? ''));
     // Answers known at once go back in the ack itself: one round trip, nothing left to deliver afterwards.
     if (parsed.kind === 'help' && parsed.roleText === undefined)
-      return void (await ack(ephemeral(helpText(COMMAND))));
+      return void (await ack(ephemeral(helpText(commandName))));
     if (parsed.kind === 'error')
       return void (await ack(
         ephemeral(
-          `:warning: ${messageMrkdwn(parsed.message)}\nNothing was changed. \`${escapeMrkdwn(COMMAND)} help\` shows the syntax.`,
+          `:warning: ${messageMrkdwn(parsed.message)}\nNothing was changed. \`${escapeMrkdwn(commandName)} help\` shows the syntax.`,
         ),
       ));
     await ack();
@@ -64,7 +61,7 @@ export function registerCommand(app: App, context: ListenerContext): void {
             return void (await privately(
               respond,
               rules.ok
-                ? `${helpText(COMMAND)}\n\n*Rules for ${code(rules.value.roleArn)}*\n${rules.value.lines.map((l) => `• ${messageMrkdwn(l)}`).join('\n')}`
+                ? `${helpText(commandName)}\n\n*Rules for ${code(rules.value.roleArn)}*\n${rules.value.lines.map((l) => `• ${messageMrkdwn(l)}`).join('\n')}`
                 : `:warning: ${messageMrkdwn(rules.message)}`,
             ));
           }

@@ -19,6 +19,8 @@ export interface ListenerDeps {
   logger: Logger;
   /** Each person's Home tab, published when opened and kept current. */
   home: HomePublisher;
+  /** The slash command the bot answers (SLACK_COMMAND), as users type it: `/cases-access` unless configured. */
+  commandName: string;
 }
 
 /** What every listener shares: the services, the work queue, and how a refused click is told. */

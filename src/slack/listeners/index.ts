@@ -10,10 +10,10 @@ import { registerCommand } from './command';
 import type { ListenerContext, ListenerDeps } from './context';
 import { registerDialogs } from './dialogs';
 import { registerHome } from './home';
+import { registerFallbacks } from './fallbacks';
 
 /** Bolt listeners: ack first (Slack's 3-second deadline), then hand the work to the access services. */
 
-export { COMMAND } from './command';
 export type { ListenerDeps } from './context';
 
 export function registerListeners(app: App, deps: ListenerDeps): void {
@@ -48,4 +48,6 @@ export function registerListeners(app: App, deps: ListenerDeps): void {
   registerBreakGlass(app, context);
   registerClicks(app, context);
   registerHome(app, context);
+  // Last, for readability: they match only what the listeners above do not.
+  registerFallbacks(app, context);
 }
