@@ -1,4 +1,4 @@
-import { ACTION } from '../../src/slack/blocks';
+import { ACTION, HOME_ACTION } from '../../src/slack/blocks';
 import { APPROVER, startHarness } from '../support/harness';
 import type { Harness } from '../support/harness';
 
@@ -35,7 +35,7 @@ it('an unknown action_id is acked 200 at once and logged at warn with its action
   expect(h.slack.calls).toEqual([]);
 }, 10_000);
 
-it.each(Object.entries(ACTION))(
+it.each([...Object.entries(ACTION), ...Object.entries(HOME_ACTION)])(
   'the bot’s own %s button (%s) is not caught by the fallback',
   async (_name, id) => {
     const from = h.logLines.length;

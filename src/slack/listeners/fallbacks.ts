@@ -1,5 +1,5 @@
 import type { App, BlockAction } from '@slack/bolt';
-import { ACTION } from '../blocks';
+import { ACTION, HOME_ACTION } from '../blocks';
 import { code } from '../mrkdwn';
 import { privately } from './answers';
 import type { ListenerContext } from './context';
@@ -35,7 +35,7 @@ export function registerFallbacks(app: App, context: ListenerContext): void {
   // A button from an older version of the card, or another app's: acknowledged so Slack shows no error, and only
   // its action_id is logged (the payload may carry anything).
   app.action<BlockAction>(
-    { type: 'block_actions', action_id: anyBut(Object.values(ACTION)) },
+    { type: 'block_actions', action_id: anyBut([...Object.values(ACTION), ...Object.values(HOME_ACTION)]) },
     async ({ ack, action, body }) => {
       await ack();
       logger.warn('a click on a button the bot does not know was acknowledged and ignored', {
