@@ -1,4 +1,5 @@
 import type { ConnectInstanceScope, PolicyOption, Task } from '../policy';
+import type { Evidence } from './evidence';
 
 /**
  * pending → approved → applied | failed; pending → denied | expired;
@@ -92,6 +93,8 @@ export interface AccessRequest {
   /** The approver who acknowledged a break-glass grant, and when. */
   reviewedBy?: string;
   reviewedAt?: Date;
+  /** What IAM's simulator said before the card was posted (absent on requests made before evidence existed). */
+  evidence?: Evidence;
 }
 
 /** Fields the workflow sets on an existing request. */
