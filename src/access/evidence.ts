@@ -165,6 +165,7 @@ export async function gatherEvidence(
     rows,
     inlinePolicies: held.inlinePolicies!,
     managedPolicies: held.managedPolicies!,
+    ...(held.boundary ? { boundary: held.boundary } : {}),
   };
 }
 
