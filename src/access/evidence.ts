@@ -173,7 +173,7 @@ export async function gatherEvidence(
 export const policyNameOf = (arn: string): string => arn.slice(arn.lastIndexOf('/') + 1);
 
 /** Why IAM decided as it did, in words; `PolicyInputList.N` are the grant's own policies. */
-function deciding(d: SimulatedDecision, boundary: string | undefined): string {
+export function deciding(d: SimulatedDecision, boundary: string | undefined): string {
   const names = d.matched.map((m) => (m.startsWith('PolicyInputList.') ? 'this grant' : m));
   const named = [...new Set(names)].join(', ');
   if (d.decision === 'allowed') return named || 'allowed';

@@ -105,6 +105,18 @@ export type StepNotice =
   | { kind: 'approval'; by: string; required: number }
   | { kind: 'iam_call'; operation: string; target: string; awsRequestId?: string }
   | { kind: 'verified'; policyName: string; sha256: string; managedPolicyArns: string[] }
+  /**
+   * IAM's simulator after applying (`unexpected`: documented actions still denied, with why) or after revoking
+   * (`unexpected`: actions allowed now that were not before the grant, with what allows them); `notChecked` is IAM's
+   * error code when the simulator did not answer.
+   */
+  | {
+      kind: 'effective';
+      stage: 'applied' | 'revoked';
+      total: number;
+      unexpected: { action: string; why: string }[];
+      notChecked?: string;
+    }
   | { kind: 'applied' }
   | { kind: 'failed'; failure: IamFailure; onRole?: string }
   /** The stored request did not survive its checks before a write: nothing was written. Approvers are called. */
