@@ -82,17 +82,15 @@ it('names the inline policy, the managed policy and the input policy that allow 
 
 it('reports an explicit deny with only the denying policy', async () => {
   emulator.role(roleArn)!.attached.push(FULL);
-  emulator
-    .role(roleArn)!
-    .inline.set(
-      'NoIntegrations',
-      doc({
-        Sid: 'DenyIntegrations',
-        Effect: 'Deny',
-        Action: 'connect:CreateIntegrationAssociation',
-        Resource: '*',
-      }),
-    );
+  emulator.role(roleArn)!.inline.set(
+    'NoIntegrations',
+    doc({
+      Sid: 'DenyIntegrations',
+      Effect: 'Deny',
+      Action: 'connect:CreateIntegrationAssociation',
+      Resource: '*',
+    }),
+  );
   const out = await simulate(['connect:CreateIntegrationAssociation']);
   expect(out.EvaluationResults?.[0]).toMatchObject({
     EvalDecision: 'explicitDeny',

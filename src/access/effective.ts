@@ -101,8 +101,8 @@ export async function recordEffective(
       requestId: request.id,
       at: clock.now(),
       actor: 'bot',
-      type: 'verified',
-      details: { simulated: stage, total, unexpected, notChecked: notChecked ?? null },
+      type: 'simulated',
+      details: { after: stage, total, unexpected, notChecked: notChecked ?? null },
     },
     { thread: notice },
   );

@@ -302,8 +302,9 @@ export class AccessService {
    */
   private async evidenceFor(requesterId: string, role: RoleRef, plan: PolicyPlan): Promise<Evidence> {
     try {
+      // The session of the request's checks (prepare), still open: no second AssumeRole before the card.
       const iam = await this.deps.iam.forAccount(role.accountId, {
-        sessionName: 'cases-access-evidence',
+        sessionName: 'cases-access-request-check',
         sourceIdentity: requesterId,
       });
       return await gatherEvidence(iam, role, plan, this.managedDocuments);

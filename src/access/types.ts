@@ -157,6 +157,8 @@ export const EVENT_TYPES = [
   'break_glass',
   /** An approver acknowledged a break-glass grant. */
   'acknowledged',
+  /** What IAM's simulator said after an apply or a revocation (informational: never decides anything). */
+  'simulated',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
