@@ -150,8 +150,10 @@ export async function gatherEvidence(
   if (simulated.status === 'rejected') return { checked: false, code: codeOf(simulated.reason), ...held };
   if (holdings.status === 'rejected') return { checked: false, code: codeOf(holdings.reason) };
   const [before, after] = simulated.value;
-  const rows = after.map((a, i): EvidenceRow => {
-    const b = before[i]!;
+  // Paired by action and resource, not by position: the answer's order is IAM's.
+  const beforeOf = new Map(before.map((b) => [`${b.action} ${b.resource}`, b]));
+  const rows = after.map((a): EvidenceRow => {
+    const b = beforeOf.get(`${a.action} ${a.resource}`) ?? { ...a, decision: 'implicitDeny', matched: [] };
     return {
       action: a.action,
       resource: a.resource,
