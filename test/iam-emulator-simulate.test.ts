@@ -192,3 +192,22 @@ it('evaluates a customer managed policy used as a boundary', async () => {
     PermissionsBoundaryDecisionDetail: { AllowedByPermissionsBoundary: false },
   });
 });
+
+it('evaluates the organization’s SCPs for an account in one and says so in OrganizationsDecisionDetail', async () => {
+  emulator.role(roleArn)!.inline.set('Other', GET_DOMAIN);
+  emulator.setServiceControlPolicies(emulator.accountId, [
+    doc(
+      { Effect: 'Allow', Action: '*', Resource: '*' },
+      { Effect: 'Deny', Action: 'cases:*', Resource: '*' },
+    ),
+  ]);
+  const [get] = (await simulate(['cases:GetDomain'])).EvaluationResults ?? [];
+  expect(get).toMatchObject({
+    EvalDecision: 'explicitDeny',
+    OrganizationsDecisionDetail: { AllowedByOrganizations: false },
+  });
+  emulator.setServiceControlPolicies(emulator.accountId, undefined);
+  const [again] = (await simulate(['cases:GetDomain'])).EvaluationResults ?? [];
+  expect(again?.EvalDecision).toBe('allowed');
+  expect(again?.OrganizationsDecisionDetail).toBeUndefined();
+});

@@ -86,6 +86,18 @@ it('names the denying statement’s policy when an explicit Deny blocks connect:
   expect(card).toContain('`connect:CreateIntegrationAssociation` (an explicit deny in NoIntegrations)');
 });
 
+it('says the grant would not work when an organization’s SCP denies cases: actions', async () => {
+  h.iam.setServiceControlPolicies(h.iam.accountId, [
+    doc(
+      { Effect: 'Allow', Action: '*', Resource: '*' },
+      { Effect: 'Deny', Action: 'cases:*', Resource: '*' },
+    ),
+  ]);
+  const card = cardText(await request(`onboard ${ROLE} migrating`));
+  expect(card).toContain('2 still denied after the grant');
+  expect(card).toContain('`cases:GetDomain` (an organization’s SCP)');
+});
+
 it('simulates Option 2 with the managed policy’s default version, fetched with GetPolicy and GetPolicyVersion', async () => {
   const card = cardText(await request(`onboard ${ROLE} --managed migrating`));
   expect(h.iam.callsOf('GetPolicyVersion').map((c) => c.params.PolicyArn)).toContain(

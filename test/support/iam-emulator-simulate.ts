@@ -20,6 +20,8 @@ export interface PrincipalSimulation {
   account: string;
   identity: SimulationPolicy[];
   boundary?: SimulationPolicy;
+  /** The organization's SCPs that apply to the account (all at one level); absent: the account is in no organization. */
+  scps?: SimulationPolicy[];
   actions: string[];
   /** Empty means `*`, as IAM does when ResourceArns is absent. */
   resources: string[];
@@ -37,6 +39,7 @@ interface ResourceResult {
   decision: EvalDecision;
   matched: Matched[];
   allowedByBoundary?: boolean;
+  allowedByOrganizations?: boolean;
 }
 
 /** Thrown for input IAM refuses (an unknown action): the emulator answers it as InvalidInput. */
@@ -68,6 +71,7 @@ export async function simulatePrincipal(sim: PrincipalSimulation): Promise<strin
           txt('EvalDecision', decision) +
           matchedXml(deciding.matched) +
           '<MissingContextValues/>' +
+          organizationsXml(deciding.allowedByOrganizations) +
           boundaryXml(deciding.allowedByBoundary) +
           el(
             'ResourceSpecificResults',
@@ -105,7 +109,7 @@ async function evaluate(sim: PrincipalSimulation, action: string, resource: stri
       },
       identityPolicies: sim.identity.map(named),
       permissionBoundaryPolicies: sim.boundary ? [named(sim.boundary)] : undefined,
-      serviceControlPolicies: [],
+      serviceControlPolicies: sim.scps ? [{ orgIdentifier: 'r-root', policies: sim.scps.map(named) }] : [],
       resourceControlPolicies: [],
     },
     {},
@@ -135,6 +139,7 @@ async function evaluate(sim: PrincipalSimulation, action: string, resource: stri
     decision,
     matched: uniqueMatched(matched),
     allowedByBoundary: sim.boundary ? boundary?.result === 'Allowed' : undefined,
+    allowedByOrganizations: sim.scps ? analysis?.scpAnalysis?.result === 'Allowed' : undefined,
   };
 }
 
@@ -153,6 +158,13 @@ function matchedXml(matched: Matched[]): string {
     'MatchedStatements',
     matched.map((m) => el('member', txt('SourcePolicyId', m.id) + txt('SourcePolicyType', m.type))).join(''),
   );
+}
+
+/** Present only when the account is in an organization, as in IAM. */
+function organizationsXml(allowed: boolean | undefined): string {
+  return allowed === undefined
+    ? ''
+    : el('OrganizationsDecisionDetail', txt('AllowedByOrganizations', String(allowed)));
 }
 
 /** Present only when the principal has a permissions boundary, as in IAM. */

@@ -121,6 +121,11 @@ export interface IamEmulator {
    * would (version v1); returns its ARN. Gone after reset().
    */
   addManagedPolicy(name: string, document: string, opts?: { account?: string }): string;
+  /**
+   * Puts `account` in an organization whose SCPs are these documents (SimulatePrincipalPolicy then evaluates them and
+   * answers OrganizationsDecisionDetail); undefined takes it out. Cleared by reset().
+   */
+  setServiceControlPolicies(account: string, documents: string[] | undefined): void;
   /** Who an AssumeRole-issued access key belongs to. */
   sessionOf(accessKeyId: string): AssumedSession | undefined;
   /** Added delay per call (default 0). */
@@ -304,6 +309,7 @@ export async function startIamEmulator(
   let totalHandlingMs = 0;
   let readLag: { reads: number; ms: number } | undefined;
   const consistency = new Map<Role, Consistency>();
+  const scpsByAccount = new Map<string, string[]>();
 
   const snapshot = (role: RoleState): RoleState => ({
     inline: new Map(role.inline),
@@ -565,6 +571,9 @@ export async function startIamEmulator(
           account: role.account,
           identity,
           boundary: role.boundary === undefined ? undefined : managed(role.boundary),
+          scps: scpsByAccount
+            .get(role.account)
+            ?.map((document, i): SimulationPolicy => ({ id: `scp-${i + 1}`, type: 'none', document })),
           actions,
           resources: memberList(ctx.params, 'ResourceArns'),
         });
@@ -942,6 +951,11 @@ export async function startIamEmulator(
       managedPolicies.delete(arn);
     },
 
+    setServiceControlPolicies(account, documents) {
+      if (documents === undefined) scpsByAccount.delete(account);
+      else scpsByAccount.set(account, [...documents]);
+    },
+
     addManagedPolicy(name, document, o = {}) {
       const arn = `arn:aws:iam::${o.account ?? accountId}:policy/${name}`;
       if (managedPolicies.has(arn)) throw new Error(`policy ${arn} already exists`);
@@ -1003,6 +1017,7 @@ export async function startIamEmulator(
       latencyMs = 0;
       readLag = undefined;
       consistency.clear();
+      scpsByAccount.clear();
       totalHandlingMs = 0;
     },
 
