@@ -2,6 +2,7 @@ import { inlinePolicySize, INLINE_POLICY_SIZE_LIMIT, sameDocument } from '../pol
 import { isDatabaseUnreachable, messageOf } from '../errors';
 import type { Logger } from '../log';
 import type { Store } from '../store/store';
+import { effectiveAfterApply, recordEffective } from './effective';
 import { integrityMessage } from './integrity';
 import type { IntegrityFailure, PlanVerifier } from './integrity';
 import { Journal, readBack } from './journal';
@@ -136,6 +137,14 @@ export class PlanApplier {
       await this.deps.report.record(
         { requestId: request.id, at: clock.now(), actor: 'bot', type: 'verified', details: verified },
         { thread: { kind: 'verified', ...verified } },
+      );
+      await recordEffective(
+        this.deps.report,
+        clock,
+        request,
+        await effectiveAfterApply(iam, request, (probe) =>
+          readBack(clock, this.verifyAttempts, this.verifyDelayMs, probe),
+        ),
       );
       const now = clock.now();
       const applied = await this.deps.report.transition(

@@ -22,14 +22,26 @@ export class IamError extends Error {
 }
 
 export interface IamGateway {
-  /** The role as IAM knows it, or undefined when it does not exist. */
-  getRole(roleName: string): Promise<{ arn: string; path: string } | undefined>;
+  /** The role as IAM knows it (with its permissions boundary's ARN, if any), or undefined when it does not exist. */
+  getRole(roleName: string): Promise<{ arn: string; path: string; boundaryArn?: string } | undefined>;
   putRolePolicy(roleName: string, policyName: string, documentText: string): Promise<IamCallResult>;
   /** The stored document, decoded; undefined when the role has no such inline policy. */
   getRolePolicy(roleName: string, policyName: string): Promise<string | undefined>;
   attachRolePolicy(roleName: string, policyArn: string): Promise<IamCallResult>;
   /** A managed policy as IAM knows it, or undefined when it does not exist (checked before attaching it). */
-  getPolicy(policyArn: string): Promise<{ attachable: boolean } | undefined>;
+  getPolicy(policyArn: string): Promise<{ attachable: boolean; defaultVersionId?: string } | undefined>;
+  /** One version's document, decoded; undefined when the policy or version does not exist. */
+  getPolicyVersion(policyArn: string, versionId: string): Promise<string | undefined>;
+  /**
+   * IAM's policy simulator (SimulatePrincipalPolicy) for the role: each action on `resources`, with `extraPolicies`
+   * (documents) evaluated as if the role also had them. Performs nothing.
+   */
+  simulate(
+    roleArn: string,
+    actions: readonly string[],
+    resources: readonly string[],
+    extraPolicies: readonly string[],
+  ): Promise<SimulatedDecision[]>;
   listAttachedRolePolicies(roleName: string): Promise<string[]>;
   listRolePolicies(roleName: string): Promise<string[]>;
   /** The account's live IAM quotas (GetAccountSummary's SummaryMap). */
@@ -37,6 +49,21 @@ export interface IamGateway {
   /** `gone: true` when there was nothing to delete: removal is idempotent. */
   deleteRolePolicy(roleName: string, policyName: string): Promise<IamCallResult & { gone?: boolean }>;
   detachRolePolicy(roleName: string, policyArn: string): Promise<IamCallResult & { gone?: boolean }>;
+}
+
+export type SimulationDecision = 'allowed' | 'explicitDeny' | 'implicitDeny';
+
+/** One EvaluationResult of IAM's simulator, reduced to what the evidence shows. */
+export interface SimulatedDecision {
+  action: string;
+  resource: string;
+  decision: SimulationDecision;
+  /** The policies IAM names as deciding (MatchedStatements' SourcePolicyId): inline or managed policy names, or `PolicyInputList.N`. */
+  matched: string[];
+  /** false when the permissions boundary does not allow it; undefined without a boundary. */
+  allowedByBoundary?: boolean;
+  /** false when an organization's SCP does not allow it; undefined when IAM did not include SCPs. */
+  allowedByOrganizations?: boolean;
 }
 
 /** Who a cross-account session acts for: it names the request, and CloudTrail shows the Slack user. */
@@ -78,6 +105,18 @@ export type StepNotice =
   | { kind: 'approval'; by: string; required: number }
   | { kind: 'iam_call'; operation: string; target: string; awsRequestId?: string }
   | { kind: 'verified'; policyName: string; sha256: string; managedPolicyArns: string[] }
+  /**
+   * IAM's simulator after applying (`unexpected`: documented actions still denied, with why) or after revoking
+   * (`unexpected`: actions allowed now that were not before the grant, with what allows them); `notChecked` is IAM's
+   * error code when the simulator did not answer.
+   */
+  | {
+      kind: 'effective';
+      stage: 'applied' | 'revoked';
+      total: number;
+      unexpected: { action: string; why: string }[];
+      notChecked?: string;
+    }
   | { kind: 'applied' }
   | { kind: 'failed'; failure: IamFailure; onRole?: string }
   /** The stored request did not survive its checks before a write: nothing was written. Approvers are called. */

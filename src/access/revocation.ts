@@ -1,5 +1,7 @@
 import type { Store } from '../store/store';
 import type { Logger } from '../log';
+import { effectiveAfterRevoke, recordEffective } from './effective';
+import { readBack } from './journal';
 import { Lease, OwnershipLost, recordFenced } from './lease';
 import { IamError } from './ports';
 import type { ApproverDirectory, Clock, IamAccess } from './ports';
@@ -32,6 +34,9 @@ export interface RevocationDeps {
   alertApproversEvery?: number;
   /** How long a revocation owns its request before a restart or another replica resumes it. */
   leaseMs?: number;
+  /** Simulator attempts after a removal (eventual consistency), and the first pause between them (doubling). */
+  verifyAttempts?: number;
+  verifyDelayMs?: number;
 }
 
 export interface RevocationResult {
@@ -190,6 +195,17 @@ export class RevocationService {
         claimed.leaseGeneration,
       );
       if (!revoked) throw (await this.lease.lost(claimed, 'revoking')) ?? new OwnershipLost(undefined);
+      // Revoked either way; this only says whether the role is back to where it was before the grant.
+      await report.quietly('effective access after revoking', async () =>
+        recordEffective(
+          report,
+          clock,
+          claimed,
+          await effectiveAfterRevoke(iam, claimed, (probe) =>
+            readBack(clock, this.deps.verifyAttempts ?? 5, this.deps.verifyDelayMs ?? 250, probe),
+          ),
+        ),
+      );
       return { ok: true, value: { request: revoked, already: false } };
     } catch (error) {
       if (error instanceof OwnershipLost) return this.stopFenced(claimed, error);

@@ -11,6 +11,8 @@ import { formatDuration } from './duration';
 import { IamError, systemClock } from './ports';
 import type { ApproverDirectory, Clock, IamAccess, IdentityProvider, Notifier } from './ports';
 import { PlanApplier } from './applier';
+import { gatherEvidence, ManagedPolicyDocuments } from './evidence';
+import type { Evidence } from './evidence';
 import { expirePending } from './expiry';
 import { PlanVerifier } from './integrity';
 import { foreignPolicyRefusal, ownerOfInlineDocument } from './ownership';
@@ -125,6 +127,8 @@ export class AccessService {
   private readonly rules: RoleRules;
   /** Each requester's submissions, one at a time in this process (the limit and the duplicate check hold). */
   private readonly submitting = new Map<string, Promise<unknown>>();
+  /** The catalog's managed policy documents, fetched once an hour for the evidence. */
+  private readonly managedDocuments = new ManagedPolicyDocuments();
 
   constructor(private readonly deps: AccessServiceDeps) {
     // The outbox runs on real time whatever clock the workflow is given: Slack's pace is real.
@@ -292,6 +296,24 @@ export class AccessService {
     };
   }
 
+  /**
+   * What IAM's simulator says about the plan for this role. Degrades, never fails: whatever goes wrong (the bot's
+   * policy predates the simulator permissions, throttling, a bug here) becomes "not checked" and the request goes on.
+   */
+  private async evidenceFor(requesterId: string, role: RoleRef, plan: PolicyPlan): Promise<Evidence> {
+    try {
+      // The session of the request's checks (prepare), still open: no second AssumeRole before the card.
+      const iam = await this.deps.iam.forAccount(role.accountId, {
+        sessionName: 'cases-access-request-check',
+        sourceIdentity: requesterId,
+      });
+      return await gatherEvidence(iam, role, plan, this.managedDocuments);
+    } catch (error) {
+      if (!(error instanceof IamError)) this.deps.logger.error('evidence could not be gathered', { error });
+      return { checked: false, code: error instanceof IamError ? error.code : 'InternalError' };
+    }
+  }
+
   private grantDuration(requested: number | undefined, rule: AccessRule): Outcome<number | undefined> {
     const { defaultSeconds } = this.deps.grantDurations ?? {};
     const maxSeconds = rule.maxSeconds;
@@ -352,6 +374,7 @@ export class AccessService {
     if (!prepared.ok) return prepared;
     const { store, notifier, clock } = this.deps;
     const { role, plan, instance, durationSeconds, reason, rule } = prepared.value;
+    const evidence = await this.evidenceFor(requesterId, role, plan);
     const now = clock.now();
     const id = newRequestId();
     const request = await store.createRequest(
@@ -371,6 +394,7 @@ export class AccessService {
         durationSeconds,
         ruleName: rule.name,
         ...(command.breakGlass ? { breakGlass: true as const } : {}),
+        evidence,
       },
       {
         requestId: id,
@@ -388,6 +412,7 @@ export class AccessService {
           durationSeconds: durationSeconds ?? null,
           rule: rule.name,
           breakGlass: command.breakGlass ?? false,
+          evidence: evidence.checked ? 'checked' : `not checked: ${evidence.code}`,
         },
       },
     );

@@ -1,4 +1,5 @@
 import type { ConnectInstanceScope, PolicyOption, Task } from '../policy';
+import type { Evidence } from './evidence';
 
 /**
  * pending → approved → applied | failed; pending → denied | expired;
@@ -103,6 +104,8 @@ export interface AccessRequest {
   /** The approver who acknowledged a break-glass grant, and when. */
   reviewedBy?: string;
   reviewedAt?: Date;
+  /** What IAM's simulator said before the card was posted (absent on requests made before evidence existed). */
+  evidence?: Evidence;
 }
 
 /** Fields the workflow sets on an existing request. */
@@ -165,6 +168,8 @@ export const EVENT_TYPES = [
   'break_glass',
   /** An approver acknowledged a break-glass grant. */
   'acknowledged',
+  /** What IAM's simulator said after an apply or a revocation (informational: never decides anything). */
+  'simulated',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -6,14 +6,16 @@ import {
   DetachRolePolicyCommand,
   GetAccountSummaryCommand,
   GetPolicyCommand,
+  GetPolicyVersionCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
   ListAttachedRolePoliciesCommand,
   ListRolePoliciesCommand,
   PutRolePolicyCommand,
+  SimulatePrincipalPolicyCommand,
 } from '@aws-sdk/client-iam';
 import { IamError } from '../access/ports';
-import type { IamCallResult, IamGateway } from '../access/ports';
+import type { IamCallResult, IamGateway, SimulatedDecision, SimulationDecision } from '../access/ports';
 
 /** The IAM calls the workflow makes, over the real SDK client. Errors become IamError with AWS's code and message. */
 
@@ -30,6 +32,10 @@ export function toIamError(error: unknown): IamError {
   const code = (e.Code ?? e.name ?? 'UnknownError').replace(/Exception$/, '');
   return new IamError(code, e.message ?? String(error), e.$metadata?.requestId);
 }
+
+/** An unknown decision counts as a deny: evidence never claims more access than IAM said. */
+const asDecision = (value: string | undefined): SimulationDecision =>
+  value === 'allowed' || value === 'explicitDeny' ? value : 'implicitDeny';
 
 const isNoSuchEntity = (error: unknown): boolean => toIamError(error).code === 'NoSuchEntity';
 
@@ -63,20 +69,79 @@ export class SdkIamGateway implements IamGateway {
     return fence === this.fence ? this : new SdkIamGateway(this.client, fence);
   }
 
-  async getPolicy(policyArn: string): Promise<{ attachable: boolean } | undefined> {
+  async getPolicy(
+    policyArn: string,
+  ): Promise<{ attachable: boolean; defaultVersionId?: string } | undefined> {
     try {
       const out = await this.client.send(this.fenced(new GetPolicyCommand({ PolicyArn: policyArn })));
-      return out.Policy ? { attachable: out.Policy.IsAttachable !== false } : undefined;
+      return out.Policy
+        ? { attachable: out.Policy.IsAttachable !== false, defaultVersionId: out.Policy.DefaultVersionId }
+        : undefined;
     } catch (error) {
       if (isNoSuchEntity(error)) return undefined;
       throw toIamError(error);
     }
   }
 
-  async getRole(roleName: string): Promise<{ arn: string; path: string } | undefined> {
+  async getPolicyVersion(policyArn: string, versionId: string): Promise<string | undefined> {
+    try {
+      const out = await this.client.send(
+        this.fenced(new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: versionId })),
+      );
+      // URL-encoded like every policy document IAM returns.
+      const document = out.PolicyVersion?.Document;
+      return document === undefined ? undefined : decodeURIComponent(document);
+    } catch (error) {
+      if (isNoSuchEntity(error)) return undefined;
+      throw toIamError(error);
+    }
+  }
+
+  async simulate(
+    roleArn: string,
+    actions: readonly string[],
+    resources: readonly string[],
+    extraPolicies: readonly string[],
+  ): Promise<SimulatedDecision[]> {
+    const decisions: SimulatedDecision[] = [];
+    let marker: string | undefined;
+    try {
+      do {
+        const out = await this.client.send(
+          this.fenced(
+            new SimulatePrincipalPolicyCommand({
+              PolicySourceArn: roleArn,
+              ActionNames: [...actions],
+              ResourceArns: resources.length > 0 ? [...resources] : undefined,
+              PolicyInputList: extraPolicies.length > 0 ? [...extraPolicies] : undefined,
+              Marker: marker,
+            }),
+          ),
+        );
+        for (const r of out.EvaluationResults ?? []) {
+          decisions.push({
+            action: r.EvalActionName ?? '',
+            resource: r.EvalResourceName ?? resources[0] ?? '*',
+            decision: asDecision(r.EvalDecision),
+            matched: [...new Set((r.MatchedStatements ?? []).flatMap((m) => m.SourcePolicyId ?? []))],
+            allowedByBoundary: r.PermissionsBoundaryDecisionDetail?.AllowedByPermissionsBoundary,
+            allowedByOrganizations: r.OrganizationsDecisionDetail?.AllowedByOrganizations,
+          });
+        }
+        marker = out.IsTruncated ? out.Marker : undefined;
+      } while (marker);
+    } catch (error) {
+      throw toIamError(error);
+    }
+    return decisions;
+  }
+
+  async getRole(roleName: string): Promise<{ arn: string; path: string; boundaryArn?: string } | undefined> {
     try {
       const out = await this.client.send(this.fenced(new GetRoleCommand({ RoleName: roleName })));
-      return out.Role?.Arn ? { arn: out.Role.Arn, path: out.Role.Path ?? '/' } : undefined;
+      if (!out.Role?.Arn) return undefined;
+      const boundaryArn = out.Role.PermissionsBoundary?.PermissionsBoundaryArn;
+      return { arn: out.Role.Arn, path: out.Role.Path ?? '/', ...(boundaryArn ? { boundaryArn } : {}) };
     } catch (error) {
       if (isNoSuchEntity(error)) return undefined;
       throw toIamError(error);

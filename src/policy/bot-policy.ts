@@ -56,12 +56,16 @@ export class BotPolicyError extends Error {
   override readonly name = 'BotPolicyError';
 }
 
-/** The calls the bot makes to read a role in the allowlist, its inline policies and its attached policies. */
+/**
+ * The calls the bot makes to read a role in the allowlist, its inline policies and its attached policies, and to ask
+ * IAM's simulator what the role may do (the card's evidence; it performs nothing).
+ */
 export const BOT_ROLE_READ_ACTIONS = [
   'iam:GetRole',
   'iam:GetRolePolicy',
   'iam:ListRolePolicies',
   'iam:ListAttachedRolePolicies',
+  'iam:SimulatePrincipalPolicy',
 ] as const;
 
 /** The calls that write or remove an inline policy on a role in the allowlist. */
@@ -76,7 +80,7 @@ export const BOT_MANAGED_POLICY_ACTIONS = ['iam:AttachRolePolicy', 'iam:DetachRo
 /** Every write this policy allows: what the Deny on the bot's own roles and the boundary condition cover. */
 export const BOT_WRITE_ACTIONS = [...BOT_ROLE_WRITE_ACTIONS, ...BOT_MANAGED_POLICY_ACTIONS] as const;
 
-/** Read before attaching, to check that the managed policy exists and is attachable. */
+/** Read before attaching, to check that the managed policy exists and is attachable, and for the evidence's simulation. */
 export const BOT_MANAGED_POLICY_READ_ACTIONS = ['iam:GetPolicy', 'iam:GetPolicyVersion'] as const;
 
 /** Managed policies are at most this long; an inline policy may use the role's whole inline budget. */

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Kysely, Transaction } from 'kysely';
 import { EVENT_TYPES, REQUEST_STATES } from '../access/types';
+import type { Evidence } from '../access/evidence';
 import type {
   AccessRequest,
   AuditEvent,
@@ -473,6 +474,7 @@ export function requestToRow(r: NewAccessRequest): NewRequestRow {
     duration_seconds: r.durationSeconds ?? null,
     rule_name: r.ruleName ?? null,
     break_glass: r.breakGlass ? 1 : 0,
+    evidence: r.evidence === undefined ? null : JSON.stringify(r.evidence),
   };
 }
 
@@ -527,6 +529,7 @@ export function rowToRequest(row: RequestRow): AccessRequest {
   if (row.rule_name !== null) r.ruleName = row.rule_name;
   if (Number(row.break_glass) === 1) r.breakGlass = true;
   if (row.reviewed_by !== null) r.reviewedBy = row.reviewed_by;
+  if (row.evidence !== null) r.evidence = JSON.parse(row.evidence) as Evidence;
   if (row.reviewed_at !== null) r.reviewedAt = textToDate(row.reviewed_at, 'reviewed_at');
   if (row.revoke_failing_since !== null)
     r.revokeFailingSince = textToDate(row.revoke_failing_since, 'revoke_failing_since');

@@ -214,6 +214,15 @@ export function migrations(dialect: SqlDialectName): Record<string, Migration> {
           await db.schema.alterTable('requests').dropColumn(name).execute();
       },
     },
+    // Evidence on the card: what IAM's simulator said about the grant before anyone approved it.
+    '0006_evidence': {
+      async up(db: Kysely<unknown>): Promise<void> {
+        await db.schema.alterTable('requests').addColumn('evidence', 'text').execute();
+      },
+      async down(db: Kysely<unknown>): Promise<void> {
+        await db.schema.alterTable('requests').dropColumn('evidence').execute();
+      },
+    },
   };
 }
 

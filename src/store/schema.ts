@@ -56,6 +56,8 @@ export interface RequestsTable {
   break_glass: Generated<number>;
   reviewed_by: string | null;
   reviewed_at: string | null;
+  /** JSON of the request's Evidence (what IAM's simulator said before the card); NULL on older requests. */
+  evidence: string | null;
 }
 
 export interface EventsTable {

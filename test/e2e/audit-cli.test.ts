@@ -70,6 +70,7 @@ it('exports every event of a run, applied, denied and failed alike, and verify d
     'iam_intent',
     'iam_call',
     'verified',
+    'simulated',
     'applied',
   ]);
   expect(typesOf(denied)).toEqual(['requested', 'card_posted', 'denied']);

@@ -110,7 +110,8 @@ describe('the request → approve → apply flow', () => {
     expect(thread[0]).toContain(`Approved by <@${APPROVER}>`);
     expect(thread[1]).toContain('PutRolePolicy');
     expect(thread[1]).toContain(puts[0]!.requestId); // the AWS request ID from x-amzn-RequestId
-    expect(thread.at(-1)).toContain('Verified');
+    expect(thread.at(-2)).toContain('Verified');
+    expect(thread.at(-1)).toContain("IAM's simulator now allows every documented action");
     const replies = h.slack.callsOf('chat.postMessage').filter((c) => c.args.thread_ts);
     expect(new Set(replies.map((c) => `${String(c.args.channel)}/${String(c.args.thread_ts)}`)).size).toBe(1);
     expect(replies[0]!.args.channel).toBe(APPROVAL_CHANNEL);
@@ -145,7 +146,8 @@ describe('the request → approve → apply flow', () => {
     expect(h.iam.role(`arn:aws:iam::${ACCOUNT}:role/connect-agents`)!.attached).toEqual(
       plan.managedPolicyArns,
     );
-    expect(threadTexts().at(-1)).toContain('Verified');
+    expect(threadTexts().at(-2)).toContain('Verified');
+    expect(threadTexts().at(-1)).toContain("IAM's simulator now allows every documented action");
   });
 
   it('a member of an approver usergroup can approve', async () => {
@@ -339,7 +341,8 @@ describe('durability', () => {
     await h.restart();
     await approveAndWait(requestId);
     expect(h.iam.callsOf('PutRolePolicy')).toHaveLength(1);
-    expect(threadTexts().at(-1)).toContain('Verified');
+    expect(threadTexts().at(-2)).toContain('Verified');
+    expect(threadTexts().at(-1)).toContain("IAM's simulator now allows every documented action");
   });
 });
 

@@ -760,7 +760,8 @@ describe('the built bot, killed with SIGKILL mid-apply', () => {
     expect(thread.filter((t) => t.includes('Approved by')).length).toBeLessThanOrEqual(2);
     expect(thread.join('\n')).toMatch(/Resuming this approved request after an interruption/);
     expect(thread.join('\n')).toMatch(/Already on the role/);
-    expect(thread.at(-1)).toMatch(/Verified by reading back/);
+    expect(thread.at(-2)).toMatch(/Verified by reading back/);
+    expect(thread.at(-1)).toMatch(/IAM's simulator now allows every documented action/);
 
     await second.stop('SIGTERM');
     const types = await withStore(async (s) => (await s.listEvents(id)).map((e) => e.type));

@@ -390,6 +390,7 @@ describe('the bot policy under simulated IAM evaluation', () => {
     'iam:DeleteRolePolicy',
     'iam:ListRolePolicies',
     'iam:ListAttachedRolePolicies',
+    'iam:SimulatePrincipalPolicy',
   ];
 
   /** Every call the bot makes on an allowed role, with `context` added to each request. */
@@ -422,6 +423,8 @@ describe('the bot policy under simulated IAM evaluation', () => {
   it.each<[string, string, Record<string, string>]>([
     ['iam:PutRolePolicy', OUTSIDE_ROLE, {}],
     ['iam:GetRole', OUTSIDE_ROLE, {}],
+    ['iam:SimulatePrincipalPolicy', OUTSIDE_ROLE, {}],
+    ['iam:SimulatePrincipalPolicy', `arn:aws:iam::${ACCOUNT}:role/cases-access-bot`, {}],
     ['iam:PutRolePolicy', `arn:aws:iam::${OTHER_ACCOUNT}:role/connect-admins`, {}],
     ['iam:AttachRolePolicy', ALLOWED_ROLE, { 'iam:PolicyARN': ADMIN }],
     ['iam:DetachRolePolicy', ALLOWED_ROLE, { 'iam:PolicyARN': ADMIN }],
@@ -616,6 +619,7 @@ describe('the bot policy under simulated IAM evaluation', () => {
         'iam:GetRolePolicy',
         'iam:ListRolePolicies',
         'iam:ListAttachedRolePolicies',
+        'iam:SimulatePrincipalPolicy',
       ])
         expect(await decide(bounded, action, ALLOWED_ROLE)).toBe('Allowed');
     });

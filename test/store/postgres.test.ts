@@ -97,6 +97,7 @@ suite('openStore (PostgreSQL)', () => {
       '0003_fencing_and_backoff',
       '0004_outbox',
       '0005_rules_and_quorum',
+      '0006_evidence',
     ]);
     const { rows } = await admin.query<{ data_type: string; is_identity: string }>(
       "select data_type, is_identity from information_schema.columns where table_schema = $1 and table_name = 'events' and column_name = 'seq'",
@@ -155,6 +156,7 @@ suite('openStore (PostgreSQL)', () => {
         '0003_fencing_and_backoff',
         '0004_outbox',
         '0005_rules_and_quorum',
+        '0006_evidence',
       ]);
       const r = newRequest();
       await a.createRequest(r, event(r.id, 'requested'));
@@ -217,6 +219,7 @@ suite('openStore (PostgreSQL)', () => {
         '0003_fencing_and_backoff',
         '0004_outbox',
         '0005_rules_and_quorum',
+        '0006_evidence',
       ]);
     }
   });
@@ -246,6 +249,7 @@ suite('openStore (PostgreSQL)', () => {
       '0003_fencing_and_backoff',
       '0004_outbox',
       '0005_rules_and_quorum',
+      '0006_evidence',
     ]);
   });
 

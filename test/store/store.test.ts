@@ -132,6 +132,7 @@ describe('openStore (SQLite)', () => {
         '0003_fencing_and_backoff',
         '0004_outbox',
         '0005_rules_and_quorum',
+        '0006_evidence',
       ]);
     } finally {
       raw.close();
@@ -179,6 +180,7 @@ describe('openStore (SQLite)', () => {
           '0003_fencing_and_backoff',
           '0004_outbox',
           '0005_rules_and_quorum',
+          '0006_evidence',
         ]);
       } finally {
         raw.close();

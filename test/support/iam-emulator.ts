@@ -11,6 +11,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import {
+  MANAGED_POLICY_DOCUMENTS,
+  simulatePrincipal,
+  SimulationInputError,
+  type SimulationPolicy,
+} from './iam-emulator-simulate';
 
 export interface EmulatorCall {
   service: 'iam' | 'sts';
@@ -110,6 +116,16 @@ export interface IamEmulator {
    * keep it (as after a change made outside the bot). No-op if already unknown.
    */
   removeManagedPolicy(arn: string): void;
+  /**
+   * Creates a customer managed policy in `account` (default: the default account) with this document, as CreatePolicy
+   * would (version v1); returns its ARN. Gone after reset().
+   */
+  addManagedPolicy(name: string, document: string, opts?: { account?: string }): string;
+  /**
+   * Puts `account` in an organization whose SCPs are these documents (SimulatePrincipalPolicy then evaluates them and
+   * answers OrganizationsDecisionDetail); undefined takes it out. Cleared by reset().
+   */
+  setServiceControlPolicies(account: string, documents: string[] | undefined): void;
   /** Who an AssumeRole-issued access key belongs to. */
   sessionOf(accessKeyId: string): AssumedSession | undefined;
   /** Added delay per call (default 0). */
@@ -206,6 +222,8 @@ interface Role extends RoleState {
   created: Date;
   trustPolicy: string;
   maxSessionDuration: number;
+  /** PutRolePermissionsBoundary's managed policy ARN. */
+  boundary?: string;
 }
 
 interface Session extends AssumedSession {
@@ -256,9 +274,11 @@ interface Hold {
 interface ManagedPolicy {
   id: string;
   attachable: boolean;
+  document: string;
 }
 
-type Handler = (ctx: Ctx) => string | undefined; // the inner XML of <XxxResult>, or undefined for "no result"
+/** The inner XML of <XxxResult>, or undefined for "no result"; SimulatePrincipalPolicy answers asynchronously. */
+type Handler = (ctx: Ctx) => string | undefined | Promise<string>;
 
 export async function startIamEmulator(
   opts: { accountId?: string; callerArn?: string } = {},
@@ -276,7 +296,8 @@ export async function startIamEmulator(
   const managedPolicies = new Map<string, ManagedPolicy>();
   function restoreManagedPolicies(): void {
     managedPolicies.clear();
-    for (const [arn, id] of policyIds) managedPolicies.set(arn, { id, attachable: true });
+    for (const [arn, id] of policyIds)
+      managedPolicies.set(arn, { id, attachable: true, document: MANAGED_POLICY_DOCUMENTS[arn] ?? '{}' });
   }
   restoreManagedPolicies();
   const sessions = new Map<string, Session>();
@@ -288,6 +309,7 @@ export async function startIamEmulator(
   let totalHandlingMs = 0;
   let readLag: { reads: number; ms: number } | undefined;
   const consistency = new Map<Role, Consistency>();
+  const scpsByAccount = new Map<string, string[]>();
 
   const snapshot = (role: RoleState): RoleState => ({
     inline: new Map(role.inline),
@@ -467,6 +489,98 @@ export async function startIamEmulator(
           el('UpdateDate', MANAGED_POLICY_UPDATED.toISOString()),
         true,
       );
+    },
+
+    GetPolicyVersion(ctx) {
+      validate(ctx.params, [policyArnRule, { key: 'VersionId', label: 'versionId', min: 0, max: 128 }]);
+      const arn = ctx.params.PolicyArn ?? '';
+      checkPolicyArn(arn);
+      const policy = managedPolicies.get(arn);
+      const versionId = ctx.params.VersionId ?? '';
+      if (!policy) throw noSuchPolicy(arn);
+      // Every policy here has one version, v1, its default.
+      if (versionId !== 'v1')
+        throw new ApiError(
+          'NoSuchEntity',
+          `Policy ${arn} version ${versionId} does not exist or is not attachable.`,
+        );
+      return el(
+        'PolicyVersion',
+        el('Document', encodeRfc3986(policy.document)) +
+          el('VersionId', 'v1') +
+          el('IsDefaultVersion', 'true') +
+          el('CreateDate', MANAGED_POLICY_CREATED.toISOString()),
+        true,
+      );
+    },
+
+    PutRolePermissionsBoundary(ctx) {
+      validate(ctx.params, [
+        roleNameRule,
+        { key: 'PermissionsBoundary', label: 'permissionsBoundary', min: 20, max: 2048 },
+      ]);
+      const role = writableRoleFor(ctx);
+      const arn = ctx.params.PermissionsBoundary ?? '';
+      checkPolicyArn(arn);
+      if (!managedPolicies.has(arn)) throw noSuchPolicy(arn);
+      role.boundary = arn;
+      return undefined;
+    },
+
+    async SimulatePrincipalPolicy(ctx) {
+      validate(ctx.params, [{ key: 'PolicySourceArn', label: 'policySourceArn', min: 20, max: 2048 }]);
+      const source = ctx.params.PolicySourceArn ?? '';
+      const actions = memberList(ctx.params, 'ActionNames');
+      if (actions.length === 0)
+        throw validationError([
+          `Value null at 'actionNames' failed to satisfy constraint: Member must not be null`,
+        ]);
+      const role = findRoleByArn(source);
+      if (!role || role.account !== ctx.caller.account)
+        throw new ApiError('NoSuchEntity', `The role with ARN ${source} cannot be found.`);
+      const inputs = memberList(ctx.params, 'PolicyInputList');
+      for (const doc of inputs) checkPolicyGrammar(doc);
+      // The simulator reads the role's policies as other reads do: it may lag behind a write (eventual consistency).
+      const state = readable(role, ctx);
+      const managed = (arn: string): SimulationPolicy | undefined => {
+        const policy = managedPolicies.get(arn);
+        return (
+          policy && {
+            id: arn.slice(arn.lastIndexOf('/') + 1),
+            type: accountOfPolicyArn(arn) === 'aws' ? 'aws-managed' : 'user-managed',
+            document: policy.document,
+          }
+        );
+      };
+      const identity: SimulationPolicy[] = [
+        ...[...state.inline].map(([name, document]): SimulationPolicy => ({
+          id: name,
+          type: 'role',
+          document,
+        })),
+        ...state.attached.flatMap((arn) => managed(arn) ?? []),
+        ...inputs.map((document, i): SimulationPolicy => ({
+          id: `PolicyInputList.${i + 1}`,
+          type: 'none',
+          document,
+        })),
+      ];
+      try {
+        return await simulatePrincipal({
+          principalArn: role.arn,
+          account: role.account,
+          identity,
+          boundary: role.boundary === undefined ? undefined : managed(role.boundary),
+          scps: scpsByAccount
+            .get(role.account)
+            ?.map((document, i): SimulationPolicy => ({ id: `scp-${i + 1}`, type: 'none', document })),
+          actions,
+          resources: memberList(ctx.params, 'ResourceArns'),
+        });
+      } catch (error) {
+        if (error instanceof SimulationInputError) throw new ApiError('InvalidInput', error.message);
+        throw error;
+      }
     },
 
     DetachRolePolicy(ctx) {
@@ -715,7 +829,7 @@ export async function startIamEmulator(
         );
       }
       if (caller instanceof ApiError) throw caller;
-      const result = handler({ params, caller, call });
+      const result = await handler({ params, caller, call });
       xml = successXml(service, action, result, requestId);
     } catch (err) {
       const e = err instanceof ApiError ? err : new ApiError('ServiceFailure', String(err));
@@ -837,6 +951,19 @@ export async function startIamEmulator(
       managedPolicies.delete(arn);
     },
 
+    setServiceControlPolicies(account, documents) {
+      if (documents === undefined) scpsByAccount.delete(account);
+      else scpsByAccount.set(account, [...documents]);
+    },
+
+    addManagedPolicy(name, document, o = {}) {
+      const arn = `arn:aws:iam::${o.account ?? accountId}:policy/${name}`;
+      if (managedPolicies.has(arn)) throw new Error(`policy ${arn} already exists`);
+      checkPolicyGrammar(document);
+      managedPolicies.set(arn, { id: `ANPA${randomId(17)}`, attachable: true, document });
+      return arn;
+    },
+
     callsOf(action) {
       return calls.filter((c) => c.action === action);
     },
@@ -890,6 +1017,7 @@ export async function startIamEmulator(
       latencyMs = 0;
       readLag = undefined;
       consistency.clear();
+      scpsByAccount.clear();
       totalHandlingMs = 0;
     },
 
@@ -1118,6 +1246,13 @@ function roleXml(role: Role): string {
     '<RoleLastUsed/>' +
     el('RoleName', role.name) +
     el('Arn', role.arn) +
+    (role.boundary === undefined
+      ? ''
+      : el(
+          'PermissionsBoundary',
+          el('PermissionsBoundaryType', 'Policy') + el('PermissionsBoundaryArn', role.boundary),
+          true,
+        )) +
     el('CreateDate', role.created.toISOString())
   );
 }
@@ -1133,6 +1268,18 @@ function paginate<T>(items: T[], params: Record<string, string>): { items: T[]; 
   const truncated = offset + max < items.length;
   const marker = truncated ? el('Marker', Buffer.from(String(offset + max)).toString('base64')) : '';
   return { items: page, xml: el('IsTruncated', String(truncated)) + marker };
+}
+
+/** `Name.member.1`, `Name.member.2`, … in order, as the Query protocol sends a list. */
+function memberList(params: Record<string, string>, name: string): string[] {
+  const list: string[] = [];
+  for (let i = 1; params[`${name}.member.${i}`] !== undefined; i++) list.push(params[`${name}.member.${i}`]!);
+  return list;
+}
+
+/** `aws` for an AWS managed policy, else the account ID. */
+function accountOfPolicyArn(arn: string): string | undefined {
+  return /^arn:aws[\w-]*:iam::(aws|\d{12}):policy\//.exec(arn)?.[1];
 }
 
 function noSuchPolicy(arn: string): ApiError {

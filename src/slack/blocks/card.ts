@@ -7,6 +7,7 @@ import { SLACK_LIMITS } from '../limits';
 import { code, escapeMrkdwn, fitMrkdwn, fitPlain, mention } from '../mrkdwn';
 import { ruleSummary } from '../../access/rules';
 import type { AccessRule } from '../../access/rules';
+import { evidenceSummary } from './evidence';
 import { ACTION } from './ids';
 import { INLINE_POLICY_LIMIT, policyDisplay, preformatted, slackDate } from './shared';
 import type { KnownBlock } from './shared';
@@ -154,9 +155,10 @@ export function approvalCard(request: AccessRequest, rule?: AccessRule, notify?:
       text: `*Inline policy* ${code(request.policyName)} — exactly what will be written:`,
     },
   });
-  if (policy.length <= INLINE_POLICY_LIMIT) {
-    blocks.push(preformatted(policy));
-  } else {
+  const evidence = evidenceSummary(request.evidence);
+  if (policy.length <= INLINE_POLICY_LIMIT) blocks.push(preformatted(policy));
+  // The dialog has the policy when it is too long for the card, and the evidence's whole table when there is one.
+  if (policy.length > INLINE_POLICY_LIMIT || request.evidence?.checked) {
     blocks.push({
       type: 'actions',
       elements: [
@@ -179,6 +181,7 @@ export function approvalCard(request: AccessRequest, rule?: AccessRule, notify?:
       },
     ],
   });
+  if (evidence) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: evidence } });
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: statusLine(request) } });
   if (rule && !rule.implicit)
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: ruleLine(request, rule, notify) } });

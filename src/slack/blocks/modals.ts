@@ -12,6 +12,7 @@ import {
   REVOKE_MODAL,
 } from './ids';
 import type { RequestFieldName } from './ids';
+import { evidenceTableBlocks } from './evidence';
 import { INLINE_POLICY_LIMIT, policyDisplay, preformatted } from './shared';
 import type { KnownBlock } from './shared';
 
@@ -36,6 +37,18 @@ export function policyModal(request: AccessRequest) {
         },
       },
       ...chunks.map(preformatted),
+      ...(request.evidence?.checked
+        ? [
+            {
+              type: 'section',
+              text: {
+                type: 'mrkdwn',
+                text: "*What IAM's simulator says* for each documented action, before and after this grant:",
+              },
+            },
+            ...evidenceTableBlocks(request.evidence),
+          ]
+        : []),
     ] as KnownBlock[],
   };
 }

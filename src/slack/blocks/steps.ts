@@ -25,6 +25,8 @@ export function stepText(request: AccessRequest, step: StepNotice, approverMenti
         : '';
       return `:mag: Verified by reading back: ${code(step.policyName)} on the role matches the approved document (SHA-256 ${code(step.sha256.slice(0, 12))}…)${managed}.`;
     }
+    case 'effective':
+      return effectiveText(step);
     case 'applied':
       return `:white_check_mark: Request ${request.id} is applied: ${code(request.role.arn)} has the ${request.task} permissions.`;
     case 'already_in_place':
@@ -72,4 +74,26 @@ export function stepText(request: AccessRequest, step: StepNotice, approverMenti
     case 'ending_soon':
       return `:hourglass_flowing_sand: Your grant ${request.id} on ${code(request.role.arn)} ends at ${slackDate(step.expiresAt)}; the bot will revoke it then.`;
   }
+}
+
+/** Actions named in one thread reply before "and N more". */
+const EFFECTIVE_SHOWN = 6;
+
+function effectiveText(step: Extract<StepNotice, { kind: 'effective' }>): string {
+  const after = step.stage === 'applied' ? 'after applying' : 'after revoking';
+  if (step.notChecked)
+    return `:grey_question: Effective access not checked ${after}: ${code(step.notChecked)} (IAM's simulator did not answer).`;
+  if (step.unexpected.length === 0)
+    return step.stage === 'applied'
+      ? `:shield: IAM's simulator now allows every documented action on its resource (${step.total} of ${step.total}).`
+      : `:shield: IAM's simulator: the grant's ${step.total} documented actions are back to what the role had before it.`;
+  const shown = step.unexpected
+    .slice(0, EFFECTIVE_SHOWN)
+    .map((u) => `${code(u.action)} (${escapeMrkdwn(u.why)})`)
+    .join('; ');
+  const more =
+    step.unexpected.length > EFFECTIVE_SHOWN ? ` and ${step.unexpected.length - EFFECTIVE_SHOWN} more` : '';
+  return step.stage === 'applied'
+    ? `:warning: IAM's simulator still denies ${step.unexpected.length} of ${step.total} documented actions ${after}: ${shown}${more}.`
+    : `:warning: IAM's simulator: ${step.unexpected.length} of the grant's actions are still allowed ${after}, by another policy: ${shown}${more}.`;
 }
