@@ -1,5 +1,5 @@
 import { ACTION, HOME_ACTION } from '../../src/slack/blocks';
-import { APPROVER, startHarness } from '../support/harness';
+import { APPROVER, startHarness, waitFor } from '../support/harness';
 import type { Harness } from '../support/harness';
 
 /**
@@ -42,6 +42,9 @@ it.each([...Object.entries(ACTION), ...Object.entries(HOME_ACTION)])(
     h.slack.reset();
     // A request that does not exist: each listener answers it its own way, and acks once.
     expect(await h.click(id, 'CA-0000000000', APPROVER)).toBe(200);
+    // The listener answers after its ack (a refusal, a dialog): let it finish, so nothing is still calling Slack
+    // when the fakes close (Bolt's client would retry a closed Slack for half an hour and hold jest open).
+    await waitFor(() => h.slack.calls.length > 0, 3_000).catch(() => undefined);
     await h.bot.slackSettled();
     const logged = entries(from);
     expect(logged.filter((e) => String(e.message).includes('does not know'))).toEqual([]);
