@@ -62,6 +62,15 @@ it('a request made with /access goes through: its card is posted, and once appro
   expect(h.cardOf(id)).toBeDefined();
   expect(await h.click(ACTION.approve, id, APPROVER)).toBe(200);
   await waitFor(() => h.iam.role(role)?.inline.has('cases-access-onboard'), 10_000);
+  // Done only once the card says so (the read-back and the last messages come after the write).
+  await waitFor(
+    () =>
+      h.slack
+        .callsOf('chat.update')
+        .some((c) => String(c.args.text).includes(id) && String(c.args.text).endsWith('applied')),
+    10_000,
+  );
+  await h.bot.slackSettled();
 });
 
 it('its own mistakes point at `/access help`', async () => {
@@ -70,6 +79,8 @@ it('its own mistakes point at `/access help`', async () => {
 });
 
 it('/cases-access is acked at once and told the bot answers /access and that SLACK_COMMAND must match', async () => {
+  // The earlier test's thread replies and DM may still be on their way: let them land before counting.
+  await h.bot.slackSettled();
   const cardsBefore = h.slack.posted().length;
   const linesBefore = h.logLines.length;
   const answer = await send('/cases-access', 'help');
