@@ -604,8 +604,8 @@ describe('in process', () => {
 
     it('a reason over 500 characters is refused with a clear message', async () => {
       const { reply } = await h.command(`onboard ${ROLE} ${'why '.repeat(130)}`);
+      expect(reply).toMatch(/The reason is \d+ characters; keep it to 500/);
       expect(h.slack.callsOf('chat.postMessage').filter((c) => !c.args.thread_ts)).toHaveLength(0);
-      expect(h.slack.callsOf('chat.postMessage')).toHaveLength(0);
     });
   });
 });
